@@ -1,0 +1,94 @@
+import {readFileSync, readdirSync} from 'node:fs'
+import {join, resolve} from 'node:path'
+import {fileURLToPath} from 'node:url'
+import {parse} from 'yaml'
+
+import type {InputSchema} from './manifest.js'
+
+/** Folder of the manifests that ship with idp. */
+export const bundledCatalogDir = fileURLToPath(new URL('../../action-manifests', import.meta.url))
+
+/**
+ * What the command line needs to know of an action before running it: its command words and
+ * flags. Read without full validation, so that listing commands stays fast; the manifest is
+ * validated when the action runs.
+ */
+export interface CatalogEntry {
+  file: string
+  name: string
+  title: string
+  description?: string
+  command: string
+  inputs: Record<string, InputSchema>
+  required: string[]
+}
+
+/** A manifest file that could not even be summarized. */
+export interface CatalogProblem {
+  file: string
+  message: string
+}
+
+/** Lists the `.yaml` and `.yml` files directly inside each folder, in folder then name order. */
+export function listManifestFiles(dirs: string[]): string[] {
+  const files: string[] = []
+  for (const dir of dirs) {
+    let names: string[]
+    try {
+      names = readdirSync(dir)
+    } catch {
+      continue
+    }
+
+    for (const name of names.sort()) {
+      if (/\.ya?ml$/.test(name)) files.push(resolve(dir, name))
+    }
+  }
+
+  return files
+}
+
+/** Reads the summaries of every manifest in the bundled catalog and the given folders. */
+export function readCatalog(extraDirs: string[] = []): {entries: CatalogEntry[]; problems: CatalogProblem[]} {
+  const entries: CatalogEntry[] = []
+  const problems: CatalogProblem[] = []
+  for (const file of listManifestFiles([bundledCatalogDir, ...extraDirs])) {
+    try {
+      const entry = summarize(file)
+      if (entry) entries.push(entry)
+    } catch (error) {
+      problems.push({file, message: (error as Error).message.split('\n')[0]})
+    }
+  }
+
+  return {entries, problems}
+}
+
+function summarize(file: string): CatalogEntry | undefined {
+  const document = parse(readFileSync(file, 'utf8')) as Record<string, any> | null
+  if (document?.kind !== 'Action') return undefined
+  const {metadata = {}, spec = {}} = document
+  if (typeof metadata.name !== 'string' || typeof spec.command !== 'string') {
+    throw new Error('metadata.name and spec.command are required')
+  }
+
+  return {
+    file,
+    name: metadata.name,
+    title: String(metadata.title ?? metadata.name),
+    description: typeof metadata.description === 'string' ? metadata.description : undefined,
+    command: spec.command.trim(),
+    inputs: (spec.inputs?.properties ?? {}) as Record<string, InputSchema>,
+    required: Array.isArray(spec.inputs?.required) ? spec.inputs.required : [],
+  }
+}
+
+/** Finds an action by name in the catalog. */
+export function findAction(entries: CatalogEntry[], name: string): CatalogEntry | undefined {
+  return entries.find((entry) => entry.name === name)
+}
+
+/** The folder an action's files live in, for messages. */
+export function manifestFolder(entry: CatalogEntry): string {
+  return join(entry.file, '..')
+}

@@ -1,0 +1,318 @@
+import {Ajv, type ErrorObject, type ValidateFunction} from 'ajv'
+import {closest} from 'fastest-levenshtein'
+import {readFileSync, statSync} from 'node:fs'
+import {dirname, join, resolve} from 'node:path'
+import {fileURLToPath} from 'node:url'
+
+import {IdpError, type Problem} from '../errors.js'
+import {formatPath, pointerToPath, readYamlFile, type YamlSource} from '../yaml-source.js'
+import {checkTemplate, isTemplate} from './expressions.js'
+
+/** One input of an action: a JSON Schema property with idp's `enumNames` and `errorMessage`. */
+export interface InputSchema {
+  type: 'string' | 'integer' | 'number' | 'boolean' | 'array'
+  title?: string
+  description?: string
+  enum?: unknown[]
+  enumNames?: string[]
+  default?: unknown
+  pattern?: string
+  errorMessage?: string
+  minLength?: number
+  maxLength?: number
+  minimum?: number
+  maximum?: number
+  items?: {type: 'string'; pattern?: string; enum?: string[]}
+}
+
+export interface StepSpec {
+  id: string
+  name?: string
+  action: 'template:render' | 'publish:pull-request'
+  with: Record<string, unknown>
+}
+
+/** An action manifest (`apiVersion: idp.dev/v1`, `kind: Action`) after schema validation. */
+export interface ActionManifest {
+  apiVersion: 'idp.dev/v1'
+  kind: 'Action'
+  metadata: {name: string; title: string; description?: string; owner?: string; tags?: string[]}
+  spec: {
+    command: string
+    inputs: {type: 'object'; required?: string[]; properties: Record<string, InputSchema>}
+    cost?: {currency: string; prices?: Record<string, Record<string, number>>; monthly: number | string; explanation?: string}
+    risk?: string[]
+    preview?: {
+      resources?: Array<{type: string; name: string; description?: string}>
+      permissions?: Array<{principal: string; role: string; on: string; description?: string}>
+    }
+    steps: StepSpec[]
+    outputs?: Array<{name: string; title: string; value: string}>
+  }
+}
+
+/** A manifest together with the file it came from. */
+export interface LoadedManifest {
+  manifest: ActionManifest
+  file: string
+  /** Folder of the manifest file; template sources are relative to it. */
+  dir: string
+}
+
+/** Flags every action command has; an input cannot take one of these names. */
+export const COMMON_FLAG_NAMES = ['values', 'yes', 'dry-run', 'json', 'no-input', 'input', 'config', 'help'] as const
+
+const schemaPath = fileURLToPath(new URL('../../schemas/action-manifest.schema.json', import.meta.url))
+let validateSchema: ValidateFunction | undefined
+
+/** Absolute path of the JSON Schema that manifests are validated against. */
+export const manifestSchemaPath = schemaPath
+
+/** Converts an input name to its flag name: `storageGb` becomes `storage-gb`. */
+export function flagNameOf(inputName: string): string {
+  return inputName.replaceAll(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)
+}
+
+/**
+ * Reads a manifest and validates it: the JSON Schema first, then the checks a schema cannot
+ * express (enum labels, defaults, expressions, template folders). Every problem in the file
+ * is reported at once in one IdpError with code MANIFEST_INVALID and exit code 2.
+ */
+export async function loadManifest(file: string): Promise<LoadedManifest> {
+  const absolute = resolve(file)
+  const source = await readYamlFile(absolute, {
+    kind: 'Action manifest',
+    notFoundCode: 'MANIFEST_NOT_FOUND',
+    invalidCode: 'MANIFEST_INVALID',
+  })
+
+  const problems = schemaProblems(source)
+  if (problems.length === 0) problems.push(...semanticProblems(source))
+  if (problems.length > 0) {
+    throw new IdpError(`Action manifest ${absolute} is invalid: ${problems.length} ${problems.length === 1 ? 'problem' : 'problems'}`, {
+      code: 'MANIFEST_INVALID',
+      exitCode: 2,
+      problems,
+      hint: `Fix the manifest, then check it again with the same command.`,
+    })
+  }
+
+  return {manifest: source.value as ActionManifest, file: absolute, dir: dirname(absolute)}
+}
+
+function schemaValidator(): ValidateFunction {
+  if (!validateSchema) {
+    const ajv = new Ajv({allErrors: true, strict: true, allowUnionTypes: true})
+    validateSchema = ajv.compile(JSON.parse(readFileSync(schemaPath, 'utf8')))
+  }
+
+  return validateSchema
+}
+
+function schemaProblems(source: YamlSource): Problem[] {
+  const validate = schemaValidator()
+  if (validate(source.value)) return []
+  // `if` errors only say that a `then` branch failed; the branch's own errors say what.
+  const errors = (validate.errors ?? []).filter((error) => error.keyword !== 'if')
+  return errors.map((error) => {
+    const path = pointerToPath(error.instancePath)
+    const position = source.locate(path)
+    return {file: source.file, ...lineColumn(position), path: formatPath(path) || '(document)', message: describeSchemaError(error)}
+  })
+}
+
+function describeSchemaError(error: ErrorObject): string {
+  const params = error.params as Record<string, unknown>
+  switch (error.keyword) {
+    case 'additionalProperties': {
+      const field = String(params.additionalProperty)
+      const known = knownProperties(error)
+      const suggestion = known.length > 0 ? `; did you mean "${closest(field, known)}"?` : ''
+      return `unknown field "${field}"${suggestion}`
+    }
+
+    case 'required': {
+      return `missing required field "${String(params.missingProperty)}"`
+    }
+
+    case 'enum': {
+      return `must be one of: ${(params.allowedValues as unknown[]).map(String).join(', ')}`
+    }
+
+    case 'const': {
+      return `must be ${JSON.stringify(params.allowedValue)}`
+    }
+
+    default: {
+      return error.message ?? 'is invalid'
+    }
+  }
+}
+
+function knownProperties(error: ErrorObject): string[] {
+  const schema = error.parentSchema as {properties?: Record<string, unknown>} | undefined
+  return Object.keys(schema?.properties ?? {})
+}
+
+function lineColumn(position: {line: number; column: number} | undefined): Partial<Problem> {
+  return position ? {line: position.line, column: position.column} : {}
+}
+
+function semanticProblems(source: YamlSource): Problem[] {
+  const manifest = source.value as ActionManifest
+  const problems: Problem[] = []
+  const add = (path: Array<string | number>, message: string) => {
+    problems.push({file: source.file, ...lineColumn(source.locate(path)), path: formatPath(path), message})
+  }
+
+  checkInputs(manifest, add)
+  checkCost(manifest, add)
+  checkSteps(manifest, source, add)
+  checkExpressions(source, problems)
+  return problems
+}
+
+type AddProblem = (path: Array<string | number>, message: string) => void
+
+function checkInputs(manifest: ActionManifest, add: AddProblem): void {
+  const {properties, required = []} = manifest.spec.inputs
+  for (const name of required) {
+    if (!(name in properties)) add(['spec', 'inputs', 'required'], `"${name}" is required but not defined in spec.inputs.properties`)
+  }
+
+  for (const [name, input] of Object.entries(properties)) {
+    const path = ['spec', 'inputs', 'properties', name]
+    if ((COMMON_FLAG_NAMES as readonly string[]).includes(flagNameOf(name))) {
+      add(path, `input "${name}" would become the flag --${flagNameOf(name)}, which every action already has; rename the input`)
+    }
+
+    if (input.enumNames && !input.enum) add([...path, 'enumNames'], 'enumNames needs an enum of the same length')
+    if (input.enum && input.enumNames && input.enum.length !== input.enumNames.length) {
+      add([...path, 'enumNames'], `enumNames has ${input.enumNames.length} labels but enum has ${input.enum.length} values`)
+    }
+
+    if (input.enum && input.type !== 'array') {
+      const wrongType = input.enum.filter((value) => !matchesType(value, input.type))
+      for (const value of wrongType) add([...path, 'enum'], `enum value ${JSON.stringify(value)} is not of type ${input.type}`)
+    }
+
+    if (input.pattern !== undefined) {
+      try {
+        new RegExp(input.pattern, 'u')
+      } catch (error) {
+        add([...path, 'pattern'], `pattern is not a valid regular expression: ${(error as Error).message}`)
+      }
+    }
+
+    if (input.default !== undefined && !(typeof input.default === 'string' && isTemplate(input.default))) {
+      if (input.enum && !input.enum.includes(input.default)) {
+        add([...path, 'default'], `default ${JSON.stringify(input.default)} is not one of the enum values: ${input.enum.map(String).join(', ')}`)
+      } else if (input.type !== 'array' && !matchesType(input.default, input.type)) {
+        add([...path, 'default'], `default ${JSON.stringify(input.default)} is not of type ${input.type}`)
+      }
+    }
+  }
+}
+
+function matchesType(value: unknown, type: InputSchema['type']): boolean {
+  switch (type) {
+    case 'string': {
+      return typeof value === 'string'
+    }
+
+    case 'integer': {
+      return Number.isInteger(value)
+    }
+
+    case 'number': {
+      return typeof value === 'number'
+    }
+
+    case 'boolean': {
+      return typeof value === 'boolean'
+    }
+
+    case 'array': {
+      return Array.isArray(value)
+    }
+  }
+}
+
+function checkCost(manifest: ActionManifest, add: AddProblem): void {
+  const prices = manifest.spec.cost?.prices ?? {}
+  for (const [inputName, table] of Object.entries(prices)) {
+    const path = ['spec', 'cost', 'prices', inputName]
+    const input = manifest.spec.inputs.properties[inputName]
+    if (!input?.enum) {
+      add(path, `prices can only be given for an input with enum values, and "${inputName}" ${input ? 'has none' : 'is not an input'}`)
+      continue
+    }
+
+    const values = input.enum.map(String)
+    for (const value of values) {
+      if (!(value in table)) add(path, `no price for "${value}"; every value of ${inputName} needs one`)
+    }
+
+    for (const key of Object.keys(table)) {
+      if (!values.includes(key)) add([...path, key], `"${key}" is not a value of ${inputName} (${values.join(', ')})`)
+    }
+  }
+}
+
+function checkSteps(manifest: ActionManifest, source: YamlSource, add: AddProblem): void {
+  const seen = new Set<string>()
+  const {steps} = manifest.spec
+  for (const [index, step] of steps.entries()) {
+    if (seen.has(step.id)) add(['spec', 'steps', index, 'id'], `duplicate step id "${step.id}"`)
+    seen.add(step.id)
+
+    if (step.action === 'template:render') {
+      const folder = join(dirname(source.file), String(step.with.source))
+      if (!isDirectory(folder)) add(['spec', 'steps', index, 'with', 'source'], `template folder not found: ${folder}`)
+    }
+  }
+
+  const publishing = steps.filter((step) => step.action === 'publish:pull-request')
+  if (publishing.length !== 1 || steps.at(-1)?.action !== 'publish:pull-request') {
+    add(['spec', 'steps'], 'the last step, and only the last, must be a publish:pull-request step')
+  }
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory()
+  } catch {
+    return false
+  }
+}
+
+/** Checks every `${{ }}` expression in the manifest's strings and reports each at its position. */
+function checkExpressions(source: YamlSource, problems: Problem[]): void {
+  const visit = (value: unknown, path: Array<string | number>) => {
+    if (typeof value === 'string') {
+      if (!isTemplate(value) && !value.includes('}}')) return
+      for (const problem of checkTemplate(value)) {
+        problems.push({file: source.file, ...expressionPosition(source, path, problem.offset), path: formatPath(path), message: problem.message})
+      }
+
+      return
+    }
+
+    if (Array.isArray(value)) value.forEach((item, index) => visit(item, [...path, index]))
+    else if (value && typeof value === 'object') {
+      for (const [key, item] of Object.entries(value)) visit(item, [...path, key])
+    }
+  }
+
+  visit((source.value as ActionManifest).spec, ['spec'])
+}
+
+// The column is exact for plain and quoted scalars on one line, which is how expressions are
+// usually written; block scalars report the start of the value.
+function expressionPosition(source: YamlSource, path: Array<string | number>, offset: number): Partial<Problem> {
+  const scalar = source.scalarAt(path)
+  if (!scalar) return lineColumn(source.locate(path))
+  const singleLine = !scalar.source.includes('\n') && !['|', '>'].includes(scalar.source[0] ?? '')
+  if (!singleLine) return {line: scalar.line, column: scalar.column}
+  return {line: scalar.line, column: scalar.column + offset + (scalar.quoted ? 1 : 0)}
+}

@@ -1,0 +1,239 @@
+import {join} from 'node:path'
+
+import {IdpError} from '../errors.js'
+import type {Decision, Policy, PolicyRequest} from '../policy/index.js'
+import {evaluatePolicy} from '../policy/index.js'
+import type {ChangeRequest, DeliveryTarget, PlannedFile} from '../delivery/target.js'
+import {type ExpressionContext, renderString, renderTemplate} from './expressions.js'
+import {labelOf} from './inputs.js'
+import type {LoadedManifest} from './manifest.js'
+import {type RenderedFile, renderTemplateFolder} from './render.js'
+import {requestBody} from './request-body.js'
+
+/** Who asks for the change, as the policy and the pull request see them. */
+export interface Requester {
+  login: string
+  name: string
+  team: string
+  groups: string[]
+}
+
+/** The monthly estimate of a request. */
+export interface CostEstimate {
+  monthly: number
+  currency: string
+  explanation?: string
+}
+
+/** Everything that will happen, computed before anything is written. */
+export interface Plan {
+  runId: string
+  action: {name: string; title: string; command: string; file: string}
+  inputs: Record<string, unknown>
+  /** Display labels of enum inputs. */
+  labels: Record<string, string>
+  cost?: CostEstimate
+  risk: string[]
+  resources: Array<{type: string; name: string; description?: string}>
+  permissions: Array<{principal: string; role: string; on: string; description?: string}>
+  requester: Requester
+  decision: Decision
+  files: PlannedFile[]
+  change: ChangeRequest
+  target: DeliveryTarget
+  /** Variables for the manifest's expressions; the outputs are rendered with it after delivery. */
+  context: ExpressionContext
+}
+
+export interface CreatePlanOptions {
+  loaded: LoadedManifest
+  inputs: Record<string, unknown>
+  user: Record<string, unknown>
+  requester: Requester
+  policy: Policy
+  target: DeliveryTarget
+  runId: string
+}
+
+/** Computes the plan of a request: cost, preview, decision, rendered files and the change. */
+export async function createPlan(options: CreatePlanOptions): Promise<Plan> {
+  const {loaded, inputs, runId} = options
+  const {manifest} = loaded
+  const context: ExpressionContext = {
+    inputs,
+    labels: labelsOf(loaded, inputs),
+    prices: pricesOf(loaded, inputs),
+    user: options.user,
+    cost: {},
+    run: {id: runId},
+    steps: {},
+  }
+
+  const cost = estimateCost(loaded, context)
+  if (cost) context.cost = {monthly: cost.monthly, currency: cost.currency}
+  const resources = renderList(manifest.spec.preview?.resources ?? [], context)
+  const permissions = renderList(manifest.spec.preview?.permissions ?? [], context)
+  const risk = manifest.spec.risk ?? []
+
+  const decision = evaluatePolicy(options.policy, policyRequest({manifest: loaded, inputs, cost, risk, resources, permissions, requester: options.requester}))
+
+  const rendered = await renderFiles(loaded, context)
+  const files = await options.target.compare(rendered)
+
+  const publish = manifest.spec.steps.find((step) => step.action === 'publish:pull-request')!
+  const branch = checkBranchName(renderString(String(publish.with.branch), context))
+  const title = renderString(String(publish.with.title), context)
+  const description = publish.with.description === undefined ? undefined : renderString(String(publish.with.description), context)
+  const plan: Plan = {
+    runId,
+    action: {name: manifest.metadata.name, title: manifest.metadata.title, command: manifest.spec.command, file: loaded.file},
+    inputs,
+    labels: context.labels,
+    cost,
+    risk,
+    resources,
+    permissions,
+    requester: options.requester,
+    decision,
+    files,
+    target: options.target,
+    context,
+    change: {branch, title, body: '', commitMessage: '', files, labels: decisionLabels(decision, publish.with.labels), teamReviewers: decision.requirements.map((requirement) => requirement.team)},
+  }
+  plan.change.body = requestBody(plan, description)
+  plan.change.commitMessage = `${title}\n\n${plan.change.body}`
+  return plan
+}
+
+function labelsOf(loaded: LoadedManifest, inputs: Record<string, unknown>): Record<string, string> {
+  const labels: Record<string, string> = {}
+  for (const [name, schema] of Object.entries(loaded.manifest.spec.inputs.properties)) {
+    if (schema.enum && name in inputs) labels[name] = labelOf(schema, inputs[name])
+  }
+
+  return labels
+}
+
+function pricesOf(loaded: LoadedManifest, inputs: Record<string, unknown>): Record<string, number> {
+  const prices: Record<string, number> = {}
+  for (const [name, table] of Object.entries(loaded.manifest.spec.cost?.prices ?? {})) {
+    const value = inputs[name]
+    if (value !== undefined && String(value) in table) prices[name] = table[String(value)]
+  }
+
+  return prices
+}
+
+/** Computes the monthly estimate for complete inputs; undefined when the action declares no cost. */
+export function estimateCost(loaded: LoadedManifest, context: ExpressionContext): CostEstimate | undefined {
+  const cost = loaded.manifest.spec.cost
+  if (!cost) return undefined
+  let monthly: unknown
+  try {
+    monthly = typeof cost.monthly === 'number' ? cost.monthly : renderTemplate(cost.monthly, context)
+  } catch (error) {
+    throw new IdpError(`Cannot compute the cost of ${loaded.manifest.metadata.name}: ${(error as Error).message.split('\n')[0]}`, {
+      code: 'COST_FAILED',
+      exitCode: 1,
+      cause: error,
+      hint: `Check spec.cost.monthly in ${loaded.file}.`,
+    })
+  }
+
+  if (typeof monthly !== 'number' || !Number.isFinite(monthly) || monthly < 0) {
+    throw new IdpError(`The cost of ${loaded.manifest.metadata.name} is ${JSON.stringify(monthly)}, not an amount of money`, {
+      code: 'COST_FAILED',
+      exitCode: 1,
+      hint: `spec.cost.monthly in ${loaded.file} must produce a number of ${cost.currency} per month.`,
+    })
+  }
+
+  return {monthly: Math.round(monthly * 100) / 100, currency: cost.currency, explanation: cost.explanation}
+}
+
+/**
+ * Formats the monthly price of one choice, such as "$100/month", computed with the answers
+ * given so far and the defaults of the rest. Returns undefined when the action has no cost.
+ */
+export function choicePrice(loaded: LoadedManifest, inputs: Record<string, unknown>, user: Record<string, unknown>): string | undefined {
+  if (!loaded.manifest.spec.cost?.prices) return undefined
+  try {
+    const context: ExpressionContext = {inputs, labels: labelsOf(loaded, inputs), prices: pricesOf(loaded, inputs), user, cost: {}, run: {id: ''}, steps: {}}
+    const cost = estimateCost(loaded, context)
+    return cost ? `${formatMoney(cost.monthly, cost.currency)}/month` : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/** Formats an amount such as "$1,200" for USD, or "1,200 EUR" for other currencies. */
+export function formatMoney(amount: number, currency: string): string {
+  const number = amount.toLocaleString('en-US', {maximumFractionDigits: 2})
+  return currency === 'USD' ? `$${number}` : `${number} ${currency}`
+}
+
+function renderList<T extends object>(items: T[], context: ExpressionContext): T[] {
+  return items.map((item) => Object.fromEntries(Object.entries(item).map(([key, value]) => [key, typeof value === 'string' ? renderString(value, context) : value])) as T)
+}
+
+async function renderFiles(loaded: LoadedManifest, context: ExpressionContext): Promise<RenderedFile[]> {
+  const files: RenderedFile[] = []
+  for (const step of loaded.manifest.spec.steps) {
+    if (step.action !== 'template:render') continue
+    files.push(...(await renderTemplateFolder(join(loaded.dir, String(step.with.source)), String(step.with.target), context)))
+  }
+
+  const seen = new Set<string>()
+  for (const file of files) {
+    if (seen.has(file.path)) {
+      throw new IdpError(`Two template steps of ${loaded.manifest.metadata.name} write ${file.path}`, {code: 'TEMPLATE_FAILED', exitCode: 1, hint: `Fix the steps in ${loaded.file}.`})
+    }
+
+    seen.add(file.path)
+  }
+
+  return files
+}
+
+function policyRequest(options: {
+  manifest: LoadedManifest
+  inputs: Record<string, unknown>
+  cost?: CostEstimate
+  risk: string[]
+  resources: Plan['resources']
+  permissions: Plan['permissions']
+  requester: Requester
+}): PolicyRequest {
+  const environment = options.inputs.environment
+  return {
+    action: options.manifest.manifest.metadata.name,
+    inputs: options.inputs,
+    environment: typeof environment === 'string' ? environment : '',
+    cost: {monthly: options.cost?.monthly ?? 0, currency: options.cost?.currency ?? 'USD'},
+    risk: options.risk,
+    resources: options.resources.map((resource) => ({...resource})),
+    permissions: options.permissions.map((permission) => ({...permission})),
+    requester: options.requester,
+  }
+}
+
+function decisionLabels(decision: Decision, extra: unknown): string[] {
+  const labels = ['idp', decision.outcome === 'auto_approve' ? 'idp:auto-approved' : 'idp:needs-approval']
+  if (Array.isArray(extra)) labels.push(...extra.map(String))
+  return [...new Set(labels)]
+}
+
+// The rules of `git check-ref-format` that a rendered name could break.
+const INVALID_BRANCH = /(^[/.-])|([/.]$)|(\.\.)|(\/\/)|(@\{)|([\s~^:?*[\\\0-\x1F\x7F])|(\.lock(\/|$))|(\/\.)/
+
+function checkBranchName(branch: string): string {
+  if (branch === '' || INVALID_BRANCH.test(branch)) {
+    throw new IdpError(`The branch name ${JSON.stringify(branch)} is not a valid git branch name`, {
+      code: 'BRANCH_INVALID',
+      exitCode: 2,
+      hint: 'Use input values made of letters, digits and hyphens.',
+    })
+  }
+
+  return branch
+}

@@ -1,0 +1,89 @@
+import type {Plan} from './plan.js'
+import {formatMoney} from './plan.js'
+
+/** The fence info string that marks the machine-readable request in a pull request body. */
+export const REQUEST_FENCE = 'json idp-request'
+
+/**
+ * Writes the pull request body (also the commit message body): everything an approver needs
+ * to decide without opening another system, and a machine-readable copy of the request that
+ * CI can re-evaluate.
+ */
+export function requestBody(plan: Plan, description?: string): string {
+  const lines: string[] = []
+  lines.push(`## ${plan.action.title}: self-service request`, '')
+  if (description) lines.push(description, '')
+  lines.push(`Requested by **${plan.requester.name}** (${plan.requester.login}${plan.requester.team ? `, team ${plan.requester.team}` : ''}) with \`idp ${plan.action.command}\`.`, '')
+
+  lines.push('### Inputs', '', '| Input | Value |', '|---|---|')
+  for (const [name, value] of Object.entries(plan.inputs)) {
+    const label = plan.labels[name]
+    const shown = label && label !== String(value) ? `${String(value)} (${label})` : formatValue(value)
+    lines.push(`| ${name} | ${escapeCell(shown)} |`)
+  }
+
+  lines.push('')
+  if (plan.resources.length > 0) {
+    lines.push('### Resources to create', '')
+    for (const resource of plan.resources) lines.push(`- \`${resource.type}\` **${resource.name}**${resource.description ? `: ${resource.description}` : ''}`)
+    lines.push('')
+  }
+
+  if (plan.permissions.length > 0) {
+    lines.push('### Permissions to grant', '')
+    for (const permission of plan.permissions) {
+      lines.push(`- **${permission.principal}** gets \`${permission.role}\` on ${permission.on}${permission.description ? `: ${permission.description}` : ''}`)
+    }
+
+    lines.push('')
+  }
+
+  if (plan.cost) {
+    lines.push('### Estimated cost', '', `${formatMoney(plan.cost.monthly, plan.cost.currency)} per month (${plan.cost.currency}).${plan.cost.explanation ? ` ${plan.cost.explanation}` : ''}`, '')
+  }
+
+  lines.push('### Approval', '', decisionSummary(plan), '')
+  for (const reason of plan.decision.reasons) lines.push(`- ${reason}`)
+  if (plan.decision.reasons.length > 0) lines.push('')
+
+  lines.push('### Files', '')
+  for (const file of plan.files) lines.push(`- \`${file.path}\` (${file.status})`)
+  lines.push('', `Run id: \`${plan.runId}\``, '')
+
+  lines.push('<details><summary>Machine-readable request</summary>', '', '```' + REQUEST_FENCE, JSON.stringify(machineRequest(plan), null, 2), '```', '', '</details>', '')
+  return lines.join('\n')
+}
+
+function decisionSummary(plan: Plan): string {
+  const {decision} = plan
+  if (decision.outcome === 'auto_approve') return '**Auto-approved** by the approval policy: no approver is needed.'
+  if (decision.outcome === 'deny') return '**Denied** by the approval policy.'
+  const needed = decision.requirements.map((requirement) => `${requirement.count} from @${requirement.team}`).join(' and ')
+  return `**Needs approval**: ${needed}.`
+}
+
+/** The request as CI reads it back: enough to re-render the files and re-evaluate the policy. */
+export function machineRequest(plan: Plan): Record<string, unknown> {
+  return {
+    apiVersion: 'idp.dev/v1',
+    kind: 'Request',
+    runId: plan.runId,
+    action: plan.action.name,
+    inputs: plan.inputs,
+    requester: plan.requester,
+    cost: plan.cost ? {monthly: plan.cost.monthly, currency: plan.cost.currency} : undefined,
+    decision: {
+      outcome: plan.decision.outcome,
+      requirements: plan.decision.requirements.map((requirement) => ({group: requirement.group, team: requirement.team, count: requirement.count})),
+    },
+    files: plan.files.map((file) => file.path),
+  }
+}
+
+function formatValue(value: unknown): string {
+  return typeof value === 'string' ? value : JSON.stringify(value)
+}
+
+function escapeCell(text: string): string {
+  return text.replaceAll('|', '\\|').replaceAll('\n', ' ')
+}

@@ -1,0 +1,115 @@
+import {Flags, type Interfaces} from '@oclif/core'
+
+import type {CatalogEntry} from '../actions/catalog.js'
+import {flagNameOf, type InputSchema} from '../actions/manifest.js'
+import {ExitCode, IdpError} from '../errors.js'
+import {IdpCommand} from './base-command.js'
+import {type ActionFlags, runAction} from './run-action.js'
+import {detectTerminal} from './terminal.js'
+
+/** Flags that every action command has, in addition to `--json` and `--config`. */
+export const actionFlags = {
+  values: Flags.string({description: 'Read inputs from a YAML or JSON file, or - for standard input. Flags win over it.', helpValue: '<file|->'}),
+  yes: Flags.boolean({char: 'y', description: 'Submit without asking for confirmation.'}),
+  'dry-run': Flags.boolean({description: 'Show the plan and the file diff, then stop: nothing is written anywhere.'}),
+  'no-input': Flags.boolean({description: 'Never prompt; missing inputs are errors. Also IDP_NO_INPUT=1 or CI=true.'}),
+}
+
+/** Builds the oclif flags of an action's inputs: enum values become flag options. */
+export function inputFlags(entry: CatalogEntry): Interfaces.FlagInput {
+  const flags: Interfaces.FlagInput = {}
+  for (const [name, schema] of Object.entries(entry.inputs)) {
+    flags[flagNameOf(name)] = inputFlag(schema, entry.required.includes(name))
+  }
+
+  return flags
+}
+
+function inputFlag(schema: InputSchema, required: boolean) {
+  const description = flagDescription(schema, required)
+  if (schema.type === 'boolean') return Flags.boolean({description, allowNo: true})
+  if (schema.type === 'array') return Flags.string({description, multiple: true, helpValue: '<value>'})
+  const options = schema.enum?.map(String)
+  return Flags.string({description, options, helpValue: options ? undefined : `<${schema.type === 'string' ? 'value' : schema.type}>`})
+}
+
+function flagDescription(schema: InputSchema, required: boolean): string {
+  const parts = [schema.description ?? schema.title ?? '']
+  if (schema.enum && schema.enumNames) {
+    parts.push(`Values: ${schema.enum.map((value, index) => `${String(value)} (${schema.enumNames![index]})`).join(', ')}.`)
+  }
+
+  if (schema.default !== undefined) parts.push(`Default: ${typeof schema.default === 'string' ? schema.default.replace(/^\$\{\{\s*(.*?)\s*\}\}$/, 'from $1') : JSON.stringify(schema.default)}.`)
+  else if (required) parts.push('Required.')
+  return parts.filter(Boolean).join(' ')
+}
+
+/** Reads input values from parsed flags, keyed by input name. */
+export function inputValuesFromFlags(entry: CatalogEntry, flags: Record<string, unknown>): Record<string, unknown> {
+  const values: Record<string, unknown> = {}
+  for (const name of Object.keys(entry.inputs)) {
+    const value = flags[flagNameOf(name)]
+    if (value !== undefined) values[name] = value
+  }
+
+  return values
+}
+
+/** Creates the command class for one action, such as `idp db create`. */
+export function createActionCommand(entry: CatalogEntry): typeof IdpCommand {
+  const flags = {...actionFlags, ...inputFlags(entry)}
+  return class ActionCommand extends IdpCommand {
+    static override summary = entry.title
+    static override description = entry.description ?? entry.title
+    static override flags = flags
+    static override examples = exampleLines(entry)
+
+    async run(): Promise<void> {
+      const {flags: parsed} = await parseActionFlags(this, entry)
+      this.terminal = detectTerminal({noInput: Boolean(parsed['no-input'])})
+      await runAction({entry, flags: parsed as unknown as ActionFlags, inputFlags: inputValuesFromFlags(entry, parsed), terminal: this.terminal})
+    }
+  }
+}
+
+/** Parses the flags, turning an invalid enum value into an error that shows the labels. */
+export async function parseActionFlags(command: IdpCommand, entry: CatalogEntry, argv?: string[]) {
+  try {
+    return await (command as unknown as {parse: (options: unknown, argv?: string[]) => Promise<{flags: Record<string, unknown>}>}).parse(
+      {flags: {...IdpCommand.baseFlags, ...actionFlags, ...inputFlags(entry)}, strict: true},
+      argv,
+    )
+  } catch (error) {
+    throw enumFlagError(entry, error) ?? error
+  }
+}
+
+// oclif reports an invalid option as "Expected --size=huge to be one of: small, medium, large".
+const INVALID_OPTION = /Expected --([\w-]+)=(.*) to be one of:/
+
+function enumFlagError(entry: CatalogEntry, error: unknown): IdpError | undefined {
+  const match = error instanceof Error ? INVALID_OPTION.exec(error.message) : null
+  if (!match) return undefined
+  const [, flag, value] = match
+  const name = Object.keys(entry.inputs).find((input) => flagNameOf(input) === flag)
+  const schema = name ? entry.inputs[name] : undefined
+  if (!schema?.enum) return undefined
+  const allowed = schema.enum.map((option, index) => (schema.enumNames ? `${String(option)} (${schema.enumNames[index]})` : String(option)))
+  const labelMatch = schema.enumNames?.findIndex((label) => label.toLowerCase() === value.toLowerCase()) ?? -1
+  const note = labelMatch >= 0 ? ` "${value}" is a label; pass its value, ${String(schema.enum[labelMatch])}.` : ''
+  return new IdpError(`Invalid value for --${flag}: "${value}". Allowed values: ${allowed.join(', ')}.${note}`, {
+    code: 'INPUT_INVALID',
+    exitCode: ExitCode.usage,
+    problems: [{path: `--${flag}`, message: `"${value}" is not one of ${schema.enum.map(String).join(', ')}`}],
+    hint: `For example: idp ${entry.command} --${flag} ${String(schema.enum[0])}`,
+  })
+}
+
+function exampleLines(entry: CatalogEntry): string[] {
+  const required = entry.required.map((name) => {
+    const schema = entry.inputs[name]
+    const value = schema.enum ? String(schema.enum[0]) : schema.type === 'string' ? `my-${name}` : '1'
+    return `--${flagNameOf(name)} ${value}`
+  })
+  return [`<%= config.bin %> ${entry.command}`, `<%= config.bin %> ${entry.command} ${required.join(' ')} --yes`, `<%= config.bin %> ${entry.command} --values request.yaml --dry-run`]
+}

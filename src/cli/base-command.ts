@@ -1,0 +1,79 @@
+import {Command, Flags} from '@oclif/core'
+
+import {ExitCode, IdpError, formatProblem} from '../errors.js'
+import {detectTerminal, type TerminalCapabilities} from './terminal.js'
+
+/** Matches ANSI escape sequences, which oclif puts into some of its parse errors. */
+const ANSI = /\u001B\[[0-9;]*m/g
+
+/**
+ * The base of every idp command: `--json` and `--config`, and one way to report errors.
+ * An IdpError is printed as a message, its problems, and the next step, with its exit code;
+ * under `--json` it is one JSON document on stdout. Any other error is a bug and keeps its
+ * stack trace for the report.
+ */
+export abstract class IdpCommand extends Command {
+  static override baseFlags = {
+    json: Flags.boolean({description: 'Print one JSON document on stdout and nothing else there.', helpGroup: 'GLOBAL'}),
+    config: Flags.string({description: 'Configuration file to use instead of searching for one.', helpGroup: 'GLOBAL', helpValue: '<path>'}),
+  }
+
+  protected terminal: TerminalCapabilities = detectTerminal()
+  protected json = false
+
+  override async init(): Promise<void> {
+    await super.init()
+    // The flags are parsed again by each command; here only --json decides the error format.
+    this.json = this.argv.includes('--json')
+  }
+
+  /** Prints a result line to stdout. */
+  protected out(text: string): void {
+    process.stdout.write(text.endsWith('\n') ? text : `${text}\n`)
+  }
+
+  /** Prints a line to stderr. */
+  protected err(text: string): void {
+    process.stderr.write(text.endsWith('\n') ? text : `${text}\n`)
+  }
+
+  /** Prints one JSON document to stdout. */
+  protected printJson(value: unknown): void {
+    process.stdout.write(`${JSON.stringify(value, null, 2)}\n`)
+  }
+
+  override async catch(error: unknown): Promise<void> {
+    const failure = toIdpError(error)
+    if (!failure) throw error
+    process.exitCode = failure.exitCode
+    if (this.json) {
+      this.printJson({error: {code: failure.code, message: failure.message, exitCode: failure.exitCode, problems: failure.problems, hint: failure.hint, ...failure.details}})
+      return
+    }
+
+    const chalk = this.terminal.stderr
+    const lines = [`${chalk.red('Error:')} ${failure.message}`]
+    for (const problem of failure.problems) lines.push(`  ${formatProblem(problem)}`)
+    if (failure.hint) lines.push(`${chalk.bold('Next:')} ${failure.hint}`)
+    if (typeof failure.details.journal === 'string') lines.push(`The run journal is ${failure.details.journal}`)
+    this.err(lines.join('\n'))
+  }
+}
+
+/** Converts errors the user caused into IdpError; returns undefined for bugs. */
+export function toIdpError(error: unknown): IdpError | undefined {
+  if (error instanceof IdpError) return error
+  if (!(error instanceof Error)) return undefined
+  const oclif = (error as Error & {oclif?: {exit?: number}}).oclif
+  if (oclif && error.name !== 'Error') {
+    // Parse errors from oclif: unknown flags, missing flag values, invalid options.
+    const message = error.message.replaceAll(ANSI, '').split('\n')[0]
+    return new IdpError(message, {code: 'USAGE_INVALID', exitCode: ExitCode.usage, hint: 'Run the command with --help to see its flags.', cause: error})
+  }
+
+  if (oclif?.exit !== undefined) {
+    return new IdpError(error.message.replaceAll(ANSI, ''), {code: 'USAGE_INVALID', exitCode: ExitCode.usage, cause: error})
+  }
+
+  return undefined
+}

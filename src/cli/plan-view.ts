@@ -1,0 +1,109 @@
+import type {ChalkInstance} from 'chalk'
+import {createTwoFilesPatch} from 'diff'
+
+import {formatMoney, type Plan} from '../actions/plan.js'
+import type {SubmitResult} from '../actions/submit.js'
+import type {Decision} from '../policy/index.js'
+
+/** Formats the plan shown before anything is written. */
+export function formatPlan(plan: Plan, chalk: ChalkInstance): string {
+  const lines: string[] = []
+  lines.push(chalk.bold(`${plan.action.title} (${plan.action.name})`))
+  const width = Math.max(...Object.keys(plan.inputs).map((name) => name.length))
+  for (const [name, value] of Object.entries(plan.inputs)) {
+    const label = plan.labels[name]
+    const shown = typeof value === 'string' ? value : JSON.stringify(value)
+    lines.push(`  ${name.padEnd(width)}  ${shown}${label && label !== shown ? chalk.dim(` (${label})`) : ''}`)
+  }
+
+  if (plan.resources.length > 0) {
+    lines.push('', chalk.bold('Resources to create'))
+    for (const resource of plan.resources) {
+      lines.push(`  ${chalk.green('+')} ${resource.type} ${chalk.bold(resource.name)}${resource.description ? chalk.dim(`: ${resource.description}`) : ''}`)
+    }
+  }
+
+  if (plan.permissions.length > 0) {
+    lines.push('', chalk.bold('Permissions to grant'))
+    for (const permission of plan.permissions) {
+      lines.push(`  ${chalk.green('+')} ${permission.principal} gets ${permission.role} on ${permission.on}${permission.description ? chalk.dim(`: ${permission.description}`) : ''}`)
+    }
+  }
+
+  if (plan.cost) {
+    lines.push('', `${chalk.bold('Estimated cost:')} ${formatMoney(plan.cost.monthly, plan.cost.currency)}/month (${plan.cost.currency})`)
+    if (plan.cost.explanation) lines.push(chalk.dim(`  ${plan.cost.explanation}`))
+  }
+
+  lines.push('', `${chalk.bold('Approval:')} ${formatDecision(plan.decision, chalk)}`)
+  for (const reason of plan.decision.reasons) lines.push(`  - ${reason}`)
+  lines.push(chalk.dim(`  Policy: ${plan.decision.policy.path}`))
+
+  lines.push('', chalk.bold(`Files in the ${plan.target.description}`))
+  for (const file of plan.files) {
+    const mark = file.status === 'added' ? chalk.green('+') : file.status === 'modified' ? chalk.yellow('~') : chalk.dim('=')
+    lines.push(`  ${mark} ${file.path} ${chalk.dim(`(${file.status})`)}`)
+  }
+
+  lines.push(`  on branch ${plan.change.branch}`)
+  return lines.join('\n')
+}
+
+/** One line for a decision: auto-approved, needs approval from whom, or denied. */
+export function formatDecision(decision: Decision, chalk: ChalkInstance): string {
+  if (decision.outcome === 'auto_approve') return chalk.green('auto-approved')
+  if (decision.outcome === 'deny') return chalk.red('denied')
+  return chalk.yellow(`needs approval from ${requiredApprovers(decision)}`)
+}
+
+/** "1 from @team-leads and 1 from @finance". */
+export function requiredApprovers(decision: Decision): string {
+  return decision.requirements.map((requirement) => `${requirement.count} from @${requirement.team}`).join(' and ')
+}
+
+/** The unified diff of every added or modified file, for a dry run. */
+export function formatDiff(plan: Plan, chalk: ChalkInstance): string {
+  const parts: string[] = []
+  for (const file of plan.files) {
+    if (file.status === 'unchanged') continue
+    const before = file.previous?.toString('utf8') ?? ''
+    const after = file.content.toString('utf8')
+    const patch = createTwoFilesPatch(file.status === 'added' ? '/dev/null' : `a/${file.path}`, `b/${file.path}`, before, after, undefined, undefined, {context: 3})
+    for (const line of patch.split('\n').slice(1)) {
+      if (line.startsWith('+') && !line.startsWith('+++')) parts.push(chalk.green(line))
+      else if (line.startsWith('-') && !line.startsWith('---')) parts.push(chalk.red(line))
+      else parts.push(line)
+    }
+  }
+
+  return parts.join('\n').trimEnd()
+}
+
+/** The final lines of a submission: where the change is, the decision, and what happens next. */
+export function formatResult(plan: Plan, result: SubmitResult, chalk: ChalkInstance): string {
+  const lines: string[] = []
+  const {delivery} = result
+  if (delivery.pullRequest) lines.push(`${chalk.bold('Pull request:')} ${delivery.pullRequest.url}`)
+  else lines.push(`${chalk.bold('Branch:')} ${delivery.branch} (commit ${delivery.commit.slice(0, 12)}) in the ${plan.target.description}`)
+  for (const output of result.outputs) {
+    if (['pullRequest', 'branch', 'commit'].includes(output.name)) continue
+    lines.push(`${chalk.bold(`${output.title}:`)} ${output.value}`)
+  }
+
+  lines.push(`${chalk.bold('Decision:')} ${formatDecision(plan.decision, chalk)}`)
+  lines.push(`${chalk.bold('Next:')} ${nextStep(plan, result)}`)
+  lines.push(chalk.dim(`Run ${plan.runId}; journal ${result.journalPath}`))
+  return lines.join('\n')
+}
+
+function nextStep(plan: Plan, result: SubmitResult): string {
+  if (!result.delivery.pullRequest) {
+    return (
+      'review the branch locally (git log, git diff) and merge it when ready. ' +
+      'To get pull requests instead, set target.github.repository in .idprc.yaml (see docs/configuration.md).'
+    )
+  }
+
+  if (plan.decision.outcome === 'auto_approve') return 'no approval is needed: merge the pull request once its checks pass.'
+  return `${requiredApprovers(plan.decision)} must approve the pull request; they have been asked to review it.`
+}

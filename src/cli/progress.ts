@@ -1,0 +1,71 @@
+import type {ChalkInstance} from 'chalk'
+import ora, {type Ora} from 'ora'
+
+import type {Progress, StepProgress} from '../actions/progress.js'
+
+/**
+ * Progress on stderr: an ora spinner per step on an interactive terminal, otherwise one
+ * plain line per state change (no animation, no carriage returns, no escape codes unless
+ * colour is forced), so logs have the same lines however long a step takes.
+ */
+export class TerminalProgress implements Progress {
+  private spinner: Ora | undefined
+
+  constructor(
+    private readonly stream: NodeJS.WriteStream,
+    private readonly animate: boolean,
+    private readonly chalk: ChalkInstance,
+  ) {}
+
+  step(text: string): StepProgress {
+    if (this.animate) return this.spinnerStep(text)
+    return this.plainStep(text)
+  }
+
+  warn(message: string): void {
+    const line = `${this.chalk.yellow('!')} ${message}\n`
+    if (this.spinner?.isSpinning) {
+      // Clear the spinner line, print the warning above it, and draw the spinner again, so
+      // the warning appears exactly once and is not overwritten.
+      this.spinner.clear()
+      this.stream.write(line)
+      this.spinner.render()
+      return
+    }
+
+    this.stream.write(line)
+  }
+
+  /** Stops any running spinner, for example before an error message is printed. */
+  stop(): void {
+    if (this.spinner?.isSpinning) this.spinner.stop()
+    this.spinner = undefined
+  }
+
+  private spinnerStep(text: string): StepProgress {
+    this.stop()
+    const spinner = ora({text, stream: this.stream, isEnabled: true, discardStdin: false, color: this.chalk.level > 0 ? 'cyan' : false}).start()
+    this.spinner = spinner
+    const finish = (succeeded: boolean, final?: string) => {
+      const symbol = succeeded ? this.chalk.green('✔') : this.chalk.red('✖')
+      spinner.stopAndPersist({symbol, text: final ?? spinner.text})
+      if (this.spinner === spinner) this.spinner = undefined
+    }
+
+    return {
+      update: (next) => {
+        spinner.text = next
+      },
+      succeed: (final) => finish(true, final),
+      fail: (final) => finish(false, final),
+    }
+  }
+
+  private plainStep(text: string): StepProgress {
+    return {
+      update: (next) => this.stream.write(`${this.chalk.dim('…')} ${next}\n`),
+      succeed: (final) => this.stream.write(`${this.chalk.green('✔')} ${final ?? text}\n`),
+      fail: (final) => this.stream.write(`${this.chalk.red('✖')} ${final ?? text}\n`),
+    }
+  }
+}

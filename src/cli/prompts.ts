@@ -1,0 +1,62 @@
+import {confirm, input, select} from '@inquirer/prompts'
+
+import type {InputPrompter, PromptRequest} from '../actions/inputs.js'
+import {ExitCode, IdpError} from '../errors.js'
+
+/** Asks for inputs with inquirer: a list for enum inputs, a text field for the rest. */
+export const inquirerPrompter: InputPrompter = {
+  async ask(request: PromptRequest): Promise<unknown> {
+    const {input: definition} = request
+    const message = definition.schema.title ?? definition.name
+    return cancellable(async () => {
+      if (request.choices) {
+        return select({
+          message,
+          choices: request.choices.map((choice) => ({
+            value: choice.value,
+            name: choice.description ? `${choice.label}, ${choice.description}` : choice.label,
+            short: choice.label,
+          })),
+          default: request.default,
+        })
+      }
+
+      if (definition.schema.type === 'boolean') {
+        return confirm({message, default: request.default === undefined ? undefined : Boolean(request.default)})
+      }
+
+      const text = await input({
+        message,
+        default: request.default === undefined ? undefined : String(request.default),
+        required: definition.required,
+        validate(value) {
+          if (value === '' && !definition.required) return true
+          const parsed = request.parse(value)
+          if ('error' in parsed) return parsed.error
+          return request.validate(parsed.value) ?? true
+        },
+      })
+      if (text === '' && !definition.required) return undefined
+      const parsed = request.parse(text)
+      return 'value' in parsed ? parsed.value : text
+    })
+  },
+}
+
+/** Asks whether to submit the plan; the default is yes. */
+export async function confirmSubmission(message: string): Promise<boolean> {
+  return cancellable(() => confirm({message, default: true}))
+}
+
+/** Runs a prompt and turns Ctrl-C (inquirer's ExitPromptError) into a cancellation error. */
+async function cancellable<T>(prompt: () => Promise<T>): Promise<T> {
+  try {
+    return await prompt()
+  } catch (error) {
+    if (error instanceof Error && (error.name === 'ExitPromptError' || error.name === 'AbortPromptError')) {
+      throw new IdpError('Cancelled; nothing was written.', {code: 'CANCELLED', exitCode: ExitCode.cancelled})
+    }
+
+    throw error
+  }
+}

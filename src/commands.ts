@@ -1,0 +1,40 @@
+import type {Command} from '@oclif/core'
+
+import {readCatalog} from './actions/catalog.js'
+import {createActionCommand} from './cli/action-command.js'
+import ActionsList from './commands/actions/list.js'
+import Run from './commands/run.js'
+import {loadConfig} from './config/config.js'
+
+/** The fixed commands; action commands are added from the catalog below. */
+const STATIC_COMMANDS: Record<string, Command.Class> = {
+  run: Run,
+  'actions:list': ActionsList,
+}
+
+async function catalogDirs(): Promise<string[]> {
+  try {
+    return (await loadConfig({file: configFlag(process.argv)})).catalog
+  } catch {
+    // A broken configuration is reported by the command that runs; the bundled catalog
+    // still gives every command its help.
+    return []
+  }
+}
+
+function configFlag(argv: string[]): string | undefined {
+  const index = argv.indexOf('--config')
+  if (index >= 0) return argv[index + 1]
+  return argv.find((argument) => argument.startsWith('--config='))?.slice('--config='.length)
+}
+
+/**
+ * Every command, keyed by oclif id (`db:create` is `idp db create`). oclif imports this module
+ * with the explicit discovery strategy; action commands come from the manifests.
+ */
+export const COMMANDS: Record<string, Command.Class> = {...STATIC_COMMANDS}
+for (const entry of readCatalog(await catalogDirs()).entries) {
+  const id = entry.command.split(' ').join(':')
+  if (id in COMMANDS) continue
+  COMMANDS[id] = createActionCommand(entry)
+}

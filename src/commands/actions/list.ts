@@ -1,0 +1,31 @@
+import {readCatalog} from '../../actions/catalog.js'
+import {IdpCommand} from '../../cli/base-command.js'
+import {loadConfig} from '../../config/config.js'
+
+export default class ActionsList extends IdpCommand {
+  static override summary = 'List the actions in the catalog, with their commands.'
+  static override examples = ['<%= config.bin %> actions list', '<%= config.bin %> actions list --json']
+
+  async run(): Promise<void> {
+    const {flags} = await this.parse(ActionsList)
+    const config = await loadConfig({file: flags.config})
+    const {entries, problems} = readCatalog(config.catalog)
+
+    if (flags.json) {
+      this.printJson({
+        actions: entries.map((entry) => ({name: entry.name, command: `idp ${entry.command}`, title: entry.title, description: entry.description, file: entry.file})),
+        problems,
+      })
+      return
+    }
+
+    const chalk = this.terminal.stdout
+    const width = Math.max(0, ...entries.map((entry) => entry.name.length))
+    const commandWidth = Math.max(0, ...entries.map((entry) => entry.command.length + 4))
+    for (const entry of entries) {
+      this.out(`${chalk.bold(entry.name.padEnd(width))}  ${`idp ${entry.command}`.padEnd(commandWidth)}  ${entry.title}`)
+    }
+
+    for (const problem of problems) this.err(`${chalk.yellow('!')} ${problem.file} was skipped: ${problem.message}`)
+  }
+}

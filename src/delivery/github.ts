@@ -1,0 +1,237 @@
+import {retry} from '@octokit/plugin-retry'
+import {throttling} from '@octokit/plugin-throttling'
+import {Octokit} from '@octokit/rest'
+import Bottleneck from 'bottleneck'
+
+import type {Progress, StepProgress} from '../actions/progress.js'
+import type {RenderedFile} from '../actions/render.js'
+import {gitBlobId} from './git-objects.js'
+import {githubError} from './github-errors.js'
+import type {ChangeRequest, DeliveryHooks, DeliveryResult, DeliveryTarget, PlannedFile} from './target.js'
+
+export interface GitHubTargetOptions {
+  /** `owner/name`. */
+  repository: string
+  /** Default: the repository's default branch. */
+  baseBranch?: string
+  /** REST API root, such as https://api.github.com or https://HOST/api/v3. */
+  apiUrl: string
+  token: string
+  /** Milliseconds per second of `retry-after` and of retry backoff; lower only in tests. */
+  retryBaseMs?: number
+  /** Where rate-limit waits are reported while no step is running. */
+  progress?: Progress
+}
+
+const RestClient = Octokit.plugin(retry, throttling)
+type RestClient = InstanceType<typeof RestClient>
+
+/** Base branch state read once per run. */
+interface BaseState {
+  branch: string
+  commit: string
+  tree: string
+  entries: Map<string, {sha: string; mode: string}>
+}
+
+// Rate-limit retries: a few, as GitHub's guidance for integrators advises against hammering.
+const MAX_RATE_LIMIT_RETRIES = 2
+
+/** A GitHub repository as the target: one commit through the Git Data API, then a pull request. */
+export function createGitHubTarget(options: GitHubTargetOptions): DeliveryTarget {
+  const [owner, repo] = options.repository.split('/')
+  let activeStep: StepProgress | undefined
+  const client = createClient(options, (message) => {
+    if (activeStep) activeStep.update(message)
+    else options.progress?.warn(message)
+  })
+  let base: Promise<BaseState> | undefined
+  const readBase = () => {
+    base ??= readBaseState(client, owner, repo, options)
+    return base
+  }
+
+  return {
+    kind: 'github',
+    description: `GitHub repository ${options.repository}`,
+    summary: {kind: 'github', repository: options.repository, apiUrl: options.apiUrl},
+    steps: [
+      {id: 'commit', title: 'Commit the files'},
+      {id: 'branch', title: 'Create the branch'},
+      {id: 'pull-request', title: 'Open the pull request'},
+      {id: 'labels-reviewers', title: 'Add labels and request reviewers'},
+    ],
+    compare: async (files) => compareFiles(client, owner, repo, await readBase(), files),
+    async deliver(change, progress, hooks) {
+      const state = await readBase()
+      const run = async <T>(id: string, text: string, work: () => Promise<T>, done: (result: T) => string): Promise<T> => {
+        await hooks.stepStarted(id)
+        activeStep = progress.step(text)
+        try {
+          const result = await work()
+          activeStep.succeed(done(result))
+          await hooks.stepFinished(id)
+          return result
+        } catch (error) {
+          const wrapped = githubError(error, {repository: options.repository, apiUrl: options.apiUrl, step: text})
+          activeStep.fail(`${text}: ${wrapped.message}`)
+          throw wrapped
+        } finally {
+          activeStep = undefined
+        }
+      }
+
+      return deliverChange({client, owner, repo, state, change, hooks, run})
+    },
+  }
+}
+
+function createClient(options: GitHubTargetOptions, report: (message: string) => void): RestClient {
+  const baseMs = options.retryBaseMs ?? 1000
+  const onLimit = (kind: string) => (retryAfter: number, request: {method: string; url: string}, _octokit: unknown, retryCount: number) => {
+    if (retryCount >= MAX_RATE_LIMIT_RETRIES) return false
+    report(`GitHub ${kind} reached on ${request.method} ${request.url}: waiting ${retryAfter} s before retry ${retryCount + 1} of ${MAX_RATE_LIMIT_RETRIES}`)
+    return true
+  }
+
+  return new RestClient({
+    auth: options.token,
+    baseUrl: options.apiUrl.replace(/\/$/, ''),
+    userAgent: 'idp-cli',
+    log: {debug() {}, info() {}, warn() {}, error() {}},
+    retry: {retryAfterBaseValue: baseMs},
+    throttle: {
+      onRateLimit: onLimit('rate limit'),
+      onSecondaryRateLimit: onLimit('secondary rate limit'),
+      retryAfterBaseValue: baseMs,
+      // A request proposes a handful of writes; GitHub's one-second spacing between writes is
+      // for bulk clients, and the label and reviewer requests are meant to run side by side.
+      write: new Bottleneck.Group({maxConcurrent: 2, minTime: 0}),
+    },
+  })
+}
+
+async function readBaseState(client: RestClient, owner: string, repo: string, options: GitHubTargetOptions): Promise<BaseState> {
+  try {
+    const branch = options.baseBranch ?? (await readDefaultBranch(client, owner, repo, options))
+    const {data: ref} = await client.rest.git.getRef({owner, repo, ref: `heads/${branch}`})
+    expectJson(ref, options)
+    const {data: commit} = await client.rest.git.getCommit({owner, repo, commit_sha: ref.object.sha})
+    const {data: tree} = await client.rest.git.getTree({owner, repo, tree_sha: commit.tree.sha, recursive: 'true'})
+    const entries = new Map<string, {sha: string; mode: string}>()
+    for (const entry of tree.tree) {
+      if (entry.type === 'blob' && entry.path && entry.sha && entry.mode) entries.set(entry.path, {sha: entry.sha, mode: entry.mode})
+    }
+
+    // NOTE: a truncated tree (over 100,000 entries) lists only part of the repository, so a
+    // file missing from it is reported as added even when it exists.
+    return {branch, commit: ref.object.sha, tree: commit.tree.sha, entries}
+  } catch (error) {
+    throw githubError(error, {repository: options.repository, apiUrl: options.apiUrl, step: 'Reading the base branch'})
+  }
+}
+
+async function readDefaultBranch(client: RestClient, owner: string, repo: string, options: GitHubTargetOptions): Promise<string> {
+  const {data} = await client.rest.repos.get({owner, repo})
+  expectJson(data, options)
+  return data.default_branch
+}
+
+/** A web page instead of JSON means the URL is GitHub's web interface, not its API. */
+function expectJson(data: unknown, options: GitHubTargetOptions): void {
+  if (typeof data === 'object' && data !== null) return
+  throw Object.assign(new Error('not an API response'), {idpHtmlResponse: true, apiUrl: options.apiUrl})
+}
+
+async function compareFiles(client: RestClient, owner: string, repo: string, base: BaseState, files: RenderedFile[]): Promise<PlannedFile[]> {
+  const planned: PlannedFile[] = []
+  for (const file of files) {
+    const existing = base.entries.get(file.path)
+    if (!existing) planned.push({...file, status: 'added'})
+    else if (existing.sha === gitBlobId(file.content) && existing.mode === file.mode) planned.push({...file, status: 'unchanged'})
+    else {
+      const {data} = await client.rest.git.getBlob({owner, repo, file_sha: existing.sha})
+      planned.push({...file, status: 'modified', previous: Buffer.from(data.content, 'base64')})
+    }
+  }
+
+  return planned
+}
+
+interface DeliverOptions {
+  client: RestClient
+  owner: string
+  repo: string
+  state: BaseState
+  change: ChangeRequest
+  hooks: DeliveryHooks
+  run: <T>(id: string, text: string, work: () => Promise<T>, done: (result: T) => string) => Promise<T>
+}
+
+async function deliverChange({client, owner, repo, state, change, hooks, run}: DeliverOptions): Promise<DeliveryResult> {
+  const changed = change.files.filter((file) => file.status !== 'unchanged')
+
+  const commit = await run(
+    'commit',
+    `Committing ${changed.length} ${changed.length === 1 ? 'file' : 'files'} on top of ${state.branch}`,
+    async () => {
+      const tree = await Promise.all(changed.map((file) => treeEntry(client, owner, repo, file)))
+      const {data: newTree} = await client.rest.git.createTree({owner, repo, base_tree: state.tree, tree})
+      const {data: created} = await client.rest.git.createCommit({owner, repo, message: change.commitMessage, tree: newTree.sha, parents: [state.commit]})
+      return created.sha
+    },
+    (sha) => `Committed ${sha.slice(0, 12)}`,
+  )
+  await hooks.recordRemote('commit', commit)
+
+  await run(
+    'branch',
+    `Creating branch ${change.branch}`,
+    () => client.rest.git.createRef({owner, repo, ref: `refs/heads/${change.branch}`, sha: commit}),
+    () => `Created branch ${change.branch}`,
+  )
+  await hooks.recordRemote('branch', change.branch)
+
+  const pullRequest = await run(
+    'pull-request',
+    'Opening the pull request',
+    async () => {
+      const {data} = await client.rest.pulls.create({owner, repo, title: change.title, head: change.branch, base: state.branch, body: change.body})
+      return {number: data.number, url: data.html_url}
+    },
+    (pull) => `Opened pull request #${pull.number}: ${pull.url}`,
+  )
+  await hooks.recordRemote('pullRequest', pullRequest)
+
+  await run(
+    'labels-reviewers',
+    describeLabelsAndReviewers(change),
+    () =>
+      Promise.all([
+        client.rest.issues.addLabels({owner, repo, issue_number: pullRequest.number, labels: change.labels}),
+        change.teamReviewers.length > 0
+          ? client.rest.pulls.requestReviewers({owner, repo, pull_number: pullRequest.number, reviewers: [], team_reviewers: change.teamReviewers})
+          : Promise.resolve(undefined),
+      ]),
+    () => describeLabelsAndReviewers(change, true),
+  )
+
+  return {branch: change.branch, commit, pullRequest}
+}
+
+function describeLabelsAndReviewers(change: ChangeRequest, done = false): string {
+  const labels = `label${change.labels.length === 1 ? '' : 's'} ${change.labels.join(', ')}`
+  const reviewers = change.teamReviewers.length > 0 ? ` and ${done ? 'requested' : 'requesting'} review from ${change.teamReviewers.map((team) => `@${team}`).join(', ')}` : ''
+  return done ? `Added ${labels}${reviewers}` : `Adding ${labels}${reviewers}`
+}
+
+type TreeEntry = {path: string; mode: '100644' | '100755'; type: 'blob'; content?: string; sha?: string}
+
+// Text goes inline in the tree request; only binary content needs a blob request of its own,
+// because the tree API takes inline content as UTF-8 text.
+async function treeEntry(client: RestClient, owner: string, repo: string, file: PlannedFile): Promise<TreeEntry> {
+  const text = file.content.toString('utf8')
+  if (Buffer.from(text, 'utf8').equals(file.content)) return {path: file.path, mode: file.mode, type: 'blob', content: text}
+  const {data} = await client.rest.git.createBlob({owner, repo, content: file.content.toString('base64'), encoding: 'base64'})
+  return {path: file.path, mode: file.mode, type: 'blob', sha: data.sha}
+}

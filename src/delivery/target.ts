@@ -1,0 +1,65 @@
+import type {RenderedFile} from '../actions/render.js'
+import type {Progress} from '../actions/progress.js'
+
+/** How a rendered file compares with the target's base branch. */
+export type FileStatus = 'added' | 'modified' | 'unchanged'
+
+/** A rendered file with its status against the base branch. */
+export interface PlannedFile extends RenderedFile {
+  status: FileStatus
+  /** The base branch's content of a modified file, for the diff in a dry run. */
+  previous?: Buffer
+}
+
+/** Everything a target needs to propose one change. */
+export interface ChangeRequest {
+  branch: string
+  title: string
+  body: string
+  commitMessage: string
+  files: PlannedFile[]
+  labels: string[]
+  /** GitHub team slugs asked to review. */
+  teamReviewers: string[]
+}
+
+/** Where the change went. */
+export interface DeliveryResult {
+  branch: string
+  commit: string
+  pullRequest?: {number: number; url: string}
+}
+
+/** Records a remote object as soon as it exists, so that a failed run knows what it left. */
+export type RecordRemote = (key: string, value: unknown) => Promise<void>
+
+/** A journaled step of a delivery. */
+export interface DeliveryStep {
+  id: string
+  title: string
+}
+
+/** A place that receives changes: a GitHub repository or a local git repository. */
+export interface DeliveryTarget {
+  kind: 'github' | 'git'
+  /** Human description, such as "GitHub acme/infrastructure (base main)". */
+  description: string
+  /** Machine-readable description for JSON output and the journal. */
+  summary: Record<string, unknown>
+  /** The steps `deliver` runs, in order, for the journal. */
+  steps: DeliveryStep[]
+  /** Compares rendered files with the base branch. Only reads. */
+  compare(files: RenderedFile[]): Promise<PlannedFile[]>
+  /** Commits the change on a new branch and, for GitHub, opens the pull request. */
+  deliver(change: ChangeRequest, progress: Progress, hooks: DeliveryHooks): Promise<DeliveryResult>
+}
+
+/** Callbacks from a delivery into the run journal. */
+export interface DeliveryHooks {
+  stepStarted(id: string): Promise<void>
+  stepFinished(id: string): Promise<void>
+  recordRemote: RecordRemote
+}
+
+/** Git's object id of a blob: SHA-1 over `blob <size>\0<content>`. */
+export {gitBlobId} from './git-objects.js'
