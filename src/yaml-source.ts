@@ -1,5 +1,5 @@
 import {readFile} from 'node:fs/promises'
-import {LineCounter, isMap, isNode, isPair, isScalar, parseDocument, type Document} from 'yaml'
+import {LineCounter, isCollection, isMap, isNode, isPair, isScalar, parseDocument, type Document} from 'yaml'
 
 import {IdpError, isErrnoException, type Problem} from './errors.js'
 
@@ -7,8 +7,11 @@ import {IdpError, isErrnoException, type Problem} from './errors.js'
 export interface YamlSource {
   file: string
   value: unknown
-  /** The 1-based position of the field at `path`, or of its closest existing parent. */
-  locate(path: ReadonlyArray<string | number>): {line: number; column: number} | undefined
+  /**
+   * The 1-based position of the field at `path`, or of its closest existing parent. A
+   * scalar is located at its value unless `at` is "key".
+   */
+  locate(path: ReadonlyArray<string | number>, at?: 'key' | 'value'): {line: number; column: number} | undefined
   /** The raw scalar node at `path`, for callers that need the exact source text. */
   scalarAt(path: ReadonlyArray<string | number>): {source: string; line: number; column: number; quoted: boolean} | undefined
 }
@@ -83,13 +86,14 @@ function createSource(doc: Document, lineCounter: LineCounter, file: string): Ya
   return {
     file,
     value: doc.toJS({maxAliasCount: 100}),
-    locate(path) {
+    locate(path, at = 'value') {
       const found = nodeAt(path)
       if (!found?.node.range) return undefined
-      if (!found.exact) {
-        // A missing field is reported at its parent's key when there is one, which is
-        // where the user would add it.
-        const keyOffset = keyOffsetOf(doc, path.slice(0, -1))
+      // A mapping or list is reported at its key, and a missing field at its parent's key:
+      // that is the line the user reads or edits. A scalar is reported at its value.
+      const keyPath = found.exact ? path : path.slice(0, -1)
+      if (!found.exact || at === 'key' || isCollection(found.node)) {
+        const keyOffset = keyOffsetOf(doc, keyPath)
         if (keyOffset !== undefined) return positionOf(keyOffset)
       }
 

@@ -102,7 +102,7 @@ export async function loadManifest(file: string): Promise<LoadedManifest> {
 
 function schemaValidator(): ValidateFunction {
   if (!validateSchema) {
-    const ajv = new Ajv({allErrors: true, strict: true, allowUnionTypes: true})
+    const ajv = new Ajv({allErrors: true, verbose: true, strict: true, allowUnionTypes: true})
     validateSchema = ajv.compile(JSON.parse(readFileSync(schemaPath, 'utf8')))
   }
 
@@ -116,7 +116,10 @@ function schemaProblems(source: YamlSource): Problem[] {
   const errors = (validate.errors ?? []).filter((error) => error.keyword !== 'if')
   return errors.map((error) => {
     const path = pointerToPath(error.instancePath)
-    const position = source.locate(path)
+    // An unknown field is located at its own key rather than at the mapping that holds it.
+    const unknownField = error.keyword === 'additionalProperties'
+    if (unknownField) path.push(String((error.params as {additionalProperty: string}).additionalProperty))
+    const position = source.locate(path, unknownField ? 'key' : 'value')
     return {file: source.file, ...lineColumn(position), path: formatPath(path) || '(document)', message: describeSchemaError(error)}
   })
 }

@@ -175,7 +175,7 @@ function validateLoaded(result: NonNullable<CosmiconfigResult>): void {
 let validator: ReturnType<Ajv['compile']> | undefined
 function validateConfig(value: unknown): ErrorObject[] {
   if (!validator) {
-    validator = new Ajv({allErrors: true, strict: true}).compile(JSON.parse(readFileSync(schemaPath, 'utf8')))
+    validator = new Ajv({allErrors: true, verbose: true, strict: true}).compile(JSON.parse(readFileSync(schemaPath, 'utf8')))
   }
 
   return validator(value) ? [] : (validator.errors ?? [])

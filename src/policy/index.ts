@@ -1,0 +1,23 @@
+import {fileURLToPath} from 'node:url'
+
+export type {
+  Decision,
+  Effect,
+  MatchedRule,
+  Policy,
+  PolicyGroup,
+  PolicyRequest,
+  PolicyRule,
+  Requirement,
+  RequirementSpec,
+} from './types.js'
+export {loadPolicy, parsePolicy} from './load.js'
+export {evaluatePolicy} from './evaluate.js'
+export {policyVariables, type PolicyVariable} from './cel.js'
+export {policySchemaPath} from './schema.js'
+
+/**
+ * Absolute path of the bundled example policy. It resolves from this module's own location,
+ * so it works from src/policy/ under tsx and from dist/policy/ after tsc.
+ */
+export const bundledPolicyPath: string = fileURLToPath(new URL('../../policies/approval-policy.yaml', import.meta.url))
