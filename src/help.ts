@@ -1,0 +1,18 @@
+import {Help} from '@oclif/core'
+
+/** The exit codes every idp command uses; shown at the end of `idp --help`. */
+export const EXIT_CODES_HELP = `EXIT CODES
+  0    Success: the change was submitted, or the dry run completed
+  1    Runtime failure (GitHub, git, a template); the run journal says what was done
+  2    Invalid usage or input: a flag, a value, a manifest, a policy or configuration file
+  3    Denied by the approval policy
+  4    GitHub token missing or rejected
+  130  Cancelled by the user (Ctrl-C, or "no" at the confirmation)`
+
+/** oclif's help, with the exit codes added to the root page. */
+export default class IdpHelp extends Help {
+  protected override async showRootHelp(): Promise<void> {
+    await super.showRootHelp()
+    this.log(`\n${EXIT_CODES_HELP}\n`)
+  }
+}
