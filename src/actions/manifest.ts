@@ -1,11 +1,11 @@
-import {Ajv, type ErrorObject, type ValidateFunction} from 'ajv'
-import {closest} from 'fastest-levenshtein'
+import {Ajv, type ValidateFunction} from 'ajv'
 import {readFileSync, statSync} from 'node:fs'
 import {dirname, join, resolve} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
 import {IdpError, type Problem} from '../errors.js'
-import {formatPath, pointerToPath, readYamlFile, type YamlSource} from '../yaml-source.js'
+import {schemaProblems} from '../schema-problems.js'
+import {formatPath, readYamlFile, type YamlSource} from '../yaml-source.js'
 import {checkTemplate, isTemplate} from './expressions.js'
 
 /** One input of an action: a JSON Schema property with idp's `enumNames` and `errorMessage`. */
@@ -86,7 +86,7 @@ export async function loadManifest(file: string): Promise<LoadedManifest> {
     invalidCode: 'MANIFEST_INVALID',
   })
 
-  const problems = schemaProblems(source)
+  const problems = validateAgainstSchema(source)
   if (problems.length === 0) problems.push(...semanticProblems(source))
   if (problems.length > 0) {
     throw new IdpError(`Action manifest ${absolute} is invalid: ${problems.length} ${problems.length === 1 ? 'problem' : 'problems'}`, {
@@ -109,52 +109,9 @@ function schemaValidator(): ValidateFunction {
   return validateSchema
 }
 
-function schemaProblems(source: YamlSource): Problem[] {
+function validateAgainstSchema(source: YamlSource): Problem[] {
   const validate = schemaValidator()
-  if (validate(source.value)) return []
-  // `if` errors only say that a `then` branch failed; the branch's own errors say what.
-  const errors = (validate.errors ?? []).filter((error) => error.keyword !== 'if')
-  return errors.map((error) => {
-    const path = pointerToPath(error.instancePath)
-    // An unknown field is located at its own key rather than at the mapping that holds it.
-    const unknownField = error.keyword === 'additionalProperties'
-    if (unknownField) path.push(String((error.params as {additionalProperty: string}).additionalProperty))
-    const position = source.locate(path, unknownField ? 'key' : 'value')
-    return {file: source.file, ...lineColumn(position), path: formatPath(path) || '(document)', message: describeSchemaError(error)}
-  })
-}
-
-function describeSchemaError(error: ErrorObject): string {
-  const params = error.params as Record<string, unknown>
-  switch (error.keyword) {
-    case 'additionalProperties': {
-      const field = String(params.additionalProperty)
-      const known = knownProperties(error)
-      const suggestion = known.length > 0 ? `; did you mean "${closest(field, known)}"?` : ''
-      return `unknown field "${field}"${suggestion}`
-    }
-
-    case 'required': {
-      return `missing required field "${String(params.missingProperty)}"`
-    }
-
-    case 'enum': {
-      return `must be one of: ${(params.allowedValues as unknown[]).map(String).join(', ')}`
-    }
-
-    case 'const': {
-      return `must be ${JSON.stringify(params.allowedValue)}`
-    }
-
-    default: {
-      return error.message ?? 'is invalid'
-    }
-  }
-}
-
-function knownProperties(error: ErrorObject): string[] {
-  const schema = error.parentSchema as {properties?: Record<string, unknown>} | undefined
-  return Object.keys(schema?.properties ?? {})
+  return validate(source.value) ? [] : schemaProblems(validate.errors ?? [], source, source.file)
 }
 
 function lineColumn(position: {line: number; column: number} | undefined): Partial<Problem> {

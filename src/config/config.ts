@@ -1,13 +1,14 @@
-import {Ajv, type ErrorObject} from 'ajv'
-import {cosmiconfig, type CosmiconfigResult, type Loader} from 'cosmiconfig'
-import {closest} from 'fastest-levenshtein'
+import {Ajv, type ValidateFunction} from 'ajv'
+import {cosmiconfig, defaultLoaders, type CosmiconfigResult, type Loader} from 'cosmiconfig'
+import {spawnSync} from 'node:child_process'
 import {existsSync, readFileSync} from 'node:fs'
 import {homedir} from 'node:os'
 import {dirname, join, resolve} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
-import {IdpError, type Problem} from '../errors.js'
-import {formatPath, parseYamlText, pointerToPath} from '../yaml-source.js'
+import {IdpError} from '../errors.js'
+import {schemaProblems} from '../schema-problems.js'
+import {parseYamlText, type YamlSource} from '../yaml-source.js'
 
 /** idp's configuration, merged from the user file and the project file. */
 export interface IdpConfig {
@@ -68,7 +69,14 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<IdpCo
     searchStrategy: 'global',
     stopDir: projectRoot(cwd),
     ignoreEmptySearchPlaces: false,
-    loaders: {'.yaml': loadYaml, '.yml': loadYaml, noExt: loadYaml},
+    loaders: {
+      '.yaml': loadYaml,
+      '.yml': loadYaml,
+      noExt: loadYaml,
+      '.js': javaScriptLoader(defaultLoaders['.js']),
+      '.mjs': javaScriptLoader(defaultLoaders['.mjs']),
+      '.cjs': javaScriptLoader(defaultLoaders['.cjs']),
+    },
     cache: false,
   })
 
@@ -125,30 +133,45 @@ const loadYaml: Loader = (filepath, content) => {
     invalidCode: 'CONFIG_INVALID',
     hint: 'Fix the file, or point --config at another one.',
   })
-  const errors = validateConfig(source.value ?? {})
-  if (errors.length > 0) {
-    const problems: Problem[] = errors.map((error) => {
-      const path = pointerToPath(error.instancePath)
-      const position = source.locate(path)
-      return {file: filepath, line: position?.line, column: position?.column, path: formatPath(path) || '(document)', message: describe(error)}
-    })
-    throw new IdpError(`Configuration file ${filepath} is invalid`, {
-      code: 'CONFIG_INVALID',
-      exitCode: 2,
-      problems,
-      hint: 'Fix the file; docs/configuration.md lists every key.',
-    })
-  }
-
+  checkConfig(source.value ?? {}, filepath, source)
   return source.value ?? {}
+}
+
+/** Wraps cosmiconfig's JavaScript loader so that a failure names the file and, for a syntax error, the position. */
+function javaScriptLoader(load: Loader): Loader {
+  return async (filepath, content) => {
+    try {
+      return await load(filepath, content)
+    } catch (error) {
+      const position = syntaxErrorPosition(filepath)
+      throw new IdpError(`Cannot read the configuration ${filepath}: ${(error as Error).message.split('\n')[0]}`, {
+        code: 'CONFIG_INVALID',
+        exitCode: 2,
+        cause: error,
+        problems: position ? [{file: filepath, ...position, message: (error as Error).message.split('\n')[0]}] : [],
+        hint: 'Fix the file, or point --config at another one.',
+      })
+    }
+  }
+}
+
+// Node reports where an ES module's syntax error is only when it prints the error itself, so
+// `node --check` is asked for it; this runs only after loading has already failed, and finds
+// nothing when the failure was not a syntax error.
+function syntaxErrorPosition(filepath: string): {line: number; column: number} | undefined {
+  const result = spawnSync(process.execPath, ['--check', filepath], {encoding: 'utf8', timeout: 10_000})
+  const lines = (result.stderr ?? '').split('\n')
+  const line = Number(/:(\d+)$/.exec(lines[0] ?? '')?.[1])
+  const caret = lines[2]?.indexOf('^') ?? -1
+  if (!Number.isInteger(line) || line < 1) return undefined
+  return caret >= 0 ? {line, column: caret + 1} : {line, column: 1}
 }
 
 async function loadFile(load: () => Promise<CosmiconfigResult>, where: string): Promise<CosmiconfigResult> {
   try {
     const result = await load()
-    // YAML files are validated by loadYaml, with positions; JSON and JavaScript files here.
-    if (result && !/\.ya?ml$|[/\\]\.idprc$/.test(result.filepath)) validateLoaded(result)
-
+    // YAML files are checked by loadYaml, with positions; JSON and JavaScript files here.
+    if (result && !/\.ya?ml$|[/\\]\.idprc$/.test(result.filepath)) checkConfig(result.config ?? {}, result.filepath)
     return result
   } catch (error) {
     if (error instanceof IdpError) throw error
@@ -161,35 +184,16 @@ async function loadFile(load: () => Promise<CosmiconfigResult>, where: string): 
   }
 }
 
-function validateLoaded(result: NonNullable<CosmiconfigResult>): void {
-  const errors = validateConfig(result.config ?? {})
-  if (errors.length === 0) return
-  throw new IdpError(`Configuration file ${result.filepath} is invalid`, {
+let validator: ValidateFunction | undefined
+function checkConfig(value: unknown, file: string, source?: YamlSource): void {
+  validator ??= new Ajv({allErrors: true, verbose: true, strict: true}).compile(JSON.parse(readFileSync(schemaPath, 'utf8')))
+  if (validator(value)) return
+  throw new IdpError(`Configuration file ${file} is invalid`, {
     code: 'CONFIG_INVALID',
     exitCode: 2,
-    problems: errors.map((error) => ({file: result.filepath, path: formatPath(pointerToPath(error.instancePath)) || '(document)', message: describe(error)})),
+    problems: schemaProblems(validator.errors ?? [], source, file).map((problem) => ({...problem, message: problem.message.replace(/^unknown field/, 'unknown key')})),
     hint: 'Fix the file; docs/configuration.md lists every key.',
   })
-}
-
-let validator: ReturnType<Ajv['compile']> | undefined
-function validateConfig(value: unknown): ErrorObject[] {
-  if (!validator) {
-    validator = new Ajv({allErrors: true, verbose: true, strict: true}).compile(JSON.parse(readFileSync(schemaPath, 'utf8')))
-  }
-
-  return validator(value) ? [] : (validator.errors ?? [])
-}
-
-function describe(error: ErrorObject): string {
-  const params = error.params as Record<string, unknown>
-  if (error.keyword === 'additionalProperties') {
-    const field = String(params.additionalProperty)
-    const known = Object.keys((error.parentSchema as {properties?: object}).properties ?? {})
-    return `unknown key "${field}"${known.length > 0 ? `; did you mean "${closest(field, known)}"?` : ''}`
-  }
-
-  return error.message ?? 'is invalid'
 }
 
 type RawConfig = {

@@ -1,0 +1,159 @@
+import assert from 'node:assert/strict'
+import {join} from 'node:path'
+
+import {loadConfig} from '../src/config/config.js'
+import {IdpError} from '../src/errors.js'
+import {tempDir, type TempDir} from './support/temp.js'
+
+describe('configuration loading', () => {
+  let dir: TempDir
+  let env: NodeJS.ProcessEnv
+
+  beforeEach(() => {
+    dir = tempDir('config')
+    env = {XDG_CONFIG_HOME: join(dir.path, 'xdg')}
+  })
+  afterEach(() => dir.cleanup())
+
+  async function loadError(options: Parameters<typeof loadConfig>[0]): Promise<IdpError> {
+    const error = await loadConfig(options).then(
+      () => assert.fail('expected the configuration to be rejected'),
+      (failure: unknown) => failure,
+    )
+    assert.ok(error instanceof IdpError, `expected an IdpError, got ${String(error)}`)
+    return error
+  }
+
+  it('returns an empty configuration when there is none', async () => {
+    dir.write('repo/.git/HEAD', '')
+    const config = await loadConfig({cwd: join(dir.path, 'repo'), env})
+    assert.deepEqual(config, {catalog: [], target: {}, user: {}, sources: []})
+  })
+
+  it('reads the project file and resolves its paths', async () => {
+    dir.write('repo/.git/HEAD', '')
+    const file = dir.write('repo/.idprc.yaml', 'catalog: [actions]\npolicy: .idp/policy.yaml\ntarget:\n  git:\n    path: ../infra\n')
+    const config = await loadConfig({cwd: join(dir.path, 'repo'), env})
+    assert.deepEqual(config.catalog, [join(dir.path, 'repo', 'actions')])
+    assert.equal(config.policy, join(dir.path, 'repo', '.idp', 'policy.yaml'))
+    assert.deepEqual(config.target, {git: {path: join(dir.path, 'infra')}})
+    assert.deepEqual(config.sources, [file])
+  })
+
+  it('finds the project file from a subfolder of the repository', async () => {
+    dir.write('repo/.git/HEAD', '')
+    dir.write('repo/.idprc.yaml', 'user: {team: payments}\n')
+    const config = await loadConfig({cwd: join(dir.path, 'repo', 'services', 'api'), env: {...env}})
+    assert.equal(config.user.team, 'payments')
+  })
+
+  it('stops the search at the repository root (FC25)', async () => {
+    dir.write('.idprc.yaml', 'target:\n  github:\n    repository: attacker/elsewhere\n')
+    dir.write('repo/.git/HEAD', '')
+    const config = await loadConfig({cwd: join(dir.path, 'repo'), env})
+    assert.deepEqual(config.target, {})
+    assert.deepEqual(config.sources, [])
+  })
+
+  it('stops the search at the nearest package.json (FC25)', async () => {
+    dir.write('.idprc.yaml', 'user: {team: wrong}\n')
+    dir.write('app/package.json', '{"name": "app"}')
+    const config = await loadConfig({cwd: join(dir.path, 'app'), env})
+    assert.equal(config.user.team, undefined)
+  })
+
+  it('reads the idp key of package.json', async () => {
+    dir.write('app/package.json', JSON.stringify({name: 'app', idp: {user: {team: 'checkout'}}}))
+    const config = await loadConfig({cwd: join(dir.path, 'app'), env})
+    assert.equal(config.user.team, 'checkout')
+  })
+
+  it('ignores a plain file named .config (FC24)', async () => {
+    dir.write('repo/.git/HEAD', '')
+    dir.write('repo/.config', 'not a folder\n')
+    dir.write('repo/.idprc.yaml', 'user: {team: payments}\n')
+    const config = await loadConfig({cwd: join(dir.path, 'repo'), env})
+    assert.equal(config.user.team, 'payments')
+  })
+
+  it('treats a comment-only file as empty (FC26)', async () => {
+    dir.write('repo/.git/HEAD', '')
+    const file = dir.write('repo/.idprc.yaml', '# nothing configured yet\n')
+    const config = await loadConfig({cwd: join(dir.path, 'repo'), env})
+    assert.deepEqual(config.sources, [file])
+    assert.deepEqual(config.target, {})
+  })
+
+  it('reports a YAML error with path, line and column (FC26)', async () => {
+    dir.write('repo/.git/HEAD', '')
+    const file = dir.write('repo/.idprc.yaml', 'target:\n  github: [unclosed\n')
+    const error = await loadError({cwd: join(dir.path, 'repo'), env})
+    assert.equal(error.code, 'CONFIG_INVALID')
+    assert.equal(error.exitCode, 2)
+    assert.equal(error.problems[0].file, file)
+    assert.equal(error.problems[0].line, 3)
+    assert.equal(error.problems[0].column, 1)
+  })
+
+  it('names an unknown key and the closest known one', async () => {
+    dir.write('repo/.git/HEAD', '')
+    dir.write('repo/.idprc.yaml', 'target:\n  gihtub:\n    repository: acme/infra\n')
+    const error = await loadError({cwd: join(dir.path, 'repo'), env})
+    assert.deepEqual(
+      error.problems.map((problem) => [problem.line, problem.column, problem.path, problem.message]),
+      [[2, 3, 'target.gihtub', 'unknown key "gihtub"; did you mean "github"?']],
+    )
+  })
+
+  it('rejects a repository that is not owner/name', async () => {
+    dir.write('repo/.git/HEAD', '')
+    dir.write('repo/.idprc.yaml', 'target:\n  github:\n    repository: https://github.com/acme/infra\n')
+    const error = await loadError({cwd: join(dir.path, 'repo'), env})
+    assert.equal(error.problems[0].path, 'target.github.repository')
+    assert.equal(error.problems[0].line, 3)
+  })
+
+  it('merges the user file under the project file', async () => {
+    dir.write('xdg/idp/config.yaml', 'user: {team: payments, name: Jane}\ntarget:\n  git:\n    path: /tmp/user-infra\n')
+    dir.write('repo/.git/HEAD', '')
+    dir.write('repo/.idprc.yaml', 'user: {team: checkout}\n')
+    const config = await loadConfig({cwd: join(dir.path, 'repo'), env})
+    assert.deepEqual(config.user, {team: 'checkout', name: 'Jane'})
+    assert.deepEqual(config.target, {git: {path: '/tmp/user-infra'}})
+    assert.equal(config.sources.length, 2)
+  })
+
+  it('uses an explicit file instead of searching', async () => {
+    dir.write('repo/.git/HEAD', '')
+    dir.write('repo/.idprc.yaml', 'user: {team: searched}\n')
+    dir.write('other.yaml', 'user: {team: explicit}\n')
+    const config = await loadConfig({cwd: join(dir.path, 'repo'), env, file: join(dir.path, 'other.yaml')})
+    assert.equal(config.user.team, 'explicit')
+  })
+
+  it('reports a missing explicit file', async () => {
+    const error = await loadError({cwd: dir.path, env, file: join(dir.path, 'absent.yaml')})
+    assert.equal(error.code, 'CONFIG_NOT_FOUND')
+    assert.equal(error.exitCode, 2)
+  })
+
+  it('loads an ES module configuration in a module package', async () => {
+    dir.write('app/package.json', '{"type": "module"}')
+    dir.write('app/idp.config.js', 'export default {user: {team: "esm"}}\n')
+    const config = await loadConfig({cwd: join(dir.path, 'app'), env})
+    assert.equal(config.user.team, 'esm')
+  })
+
+  it('reports a syntax error in a JavaScript configuration with its position (FC27)', async () => {
+    dir.write('app/package.json', '{"type": "module"}')
+    const file = dir.write('app/idp.config.mjs', 'const team = "esm"\nexport default {user: {team: }}\n')
+    const error = await loadError({cwd: join(dir.path, 'app'), env})
+    assert.equal(error.code, 'CONFIG_INVALID')
+    assert.equal(error.exitCode, 2)
+    assert.ok(error.message.startsWith(`Cannot read the configuration ${file}: `), error.message)
+    assert.deepEqual(
+      error.problems.map((problem) => [problem.file, problem.line, problem.column]),
+      [[file, 2, 30]],
+    )
+  })
+})
