@@ -1,0 +1,236 @@
+import assert from 'node:assert/strict'
+import {readFileSync, readdirSync} from 'node:fs'
+import {join} from 'node:path'
+
+import {TERMINAL_CONTROL, runCliAsync, sandboxEnv} from './support/cli.js'
+import {GitHubTestServer} from './support/github-server.js'
+import {tempDir, type TempDir} from './support/temp.js'
+
+const TOKEN = 'ghp_testtoken0123456789abcdef'
+const REPOSITORY = 'acme/infrastructure'
+const API = '/repos/acme/infrastructure'
+
+function request(environment: string, size: string): string[] {
+  return ['db', 'create', '--name', 'orders-db', '--environment', environment, '--size', size, '--team', 'payments']
+}
+
+describe('idp db create to GitHub', () => {
+  let server: GitHubTestServer
+  let dir: TempDir
+  let env: NodeJS.ProcessEnv
+
+  beforeEach(async () => {
+    server = await GitHubTestServer.start()
+    server.createRepository({owner: 'acme', name: 'infrastructure', files: {'README.md': '# Infrastructure\n', 'modules/postgresql/main.tf': 'variable "identifier" {}\n'}})
+    for (const team of ['team-leads', 'finance', 'security']) server.addTeam('acme', team)
+    dir = tempDir('cli-github')
+    dir.write('work/.git/HEAD', '')
+    dir.write('work/.idprc.yaml', `target:\n  github:\n    repository: ${REPOSITORY}\n`)
+    env = sandboxEnv(join(dir.path, 'home'), {GH_TOKEN: TOKEN, GITHUB_API_URL: server.url, IDP_GITHUB_RETRY_BASE_MS: '1'})
+  })
+
+  afterEach(async () => {
+    await server.stop()
+    dir.cleanup()
+  })
+
+  const run = (args: string[]) => runCliAsync(args, {cwd: join(dir.path, 'work'), env})
+  const calls = () => server.requests.map((entry) => `${entry.method} ${entry.path.replace(/[0-9a-f]{40}/, '<sha>')}`)
+
+  it('opens an auto-approved pull request with one tree and one commit', async () => {
+    const result = await run([...request('dev', 'small'), '--yes'])
+    assert.equal(result.status, 0, result.stderr)
+    server.assertNoViolations()
+
+    assert.deepEqual(calls(), [
+      `GET ${API}`,
+      `GET ${API}/git/ref/heads%2Fmain`,
+      `GET ${API}/git/commits/<sha>`,
+      `GET ${API}/git/trees/<sha>`,
+      `POST ${API}/git/trees`,
+      `POST ${API}/git/commits`,
+      `POST ${API}/git/refs`,
+      `POST ${API}/pulls`,
+      `POST ${API}/issues/1/labels`,
+    ])
+
+    const treeRequest = server.requests.find((entry) => entry.method === 'POST' && entry.path.endsWith('/git/trees'))!.body as {base_tree: string; tree: Array<{path: string; mode: string; content: string}>}
+    assert.match(treeRequest.base_tree, /^[0-9a-f]{40}$/)
+    assert.deepEqual(
+      treeRequest.tree.map((entry) => [entry.path, entry.mode]),
+      [
+        ['databases/dev/orders-db/README.md', '100644'],
+        ['databases/dev/orders-db/main.tf', '100644'],
+      ],
+    )
+    assert.match(treeRequest.tree[1].content, /identifier {5}= "orders-db"/)
+
+    const files = server.filesAt('acme', 'infrastructure', 'idp/db-create/orders-db-dev')
+    assert.deepEqual(Object.keys(files).sort(), ['README.md', 'databases/dev/orders-db/README.md', 'databases/dev/orders-db/main.tf', 'modules/postgresql/main.tf'])
+
+    const [pull] = server.pullRequests('acme', 'infrastructure')
+    assert.equal(pull.title, 'Create PostgreSQL database orders-db (dev, small)')
+    assert.equal(pull.head, 'idp/db-create/orders-db-dev')
+    assert.equal(pull.base, 'main')
+    assert.deepEqual(pull.labels, ['idp', 'idp:auto-approved'])
+    assert.deepEqual(pull.requestedTeams, [])
+
+    assert.match(result.stdout, /^Pull request: http:\/\/127\.0\.0\.1:\d+\/acme\/infrastructure\/pull\/1$/m)
+    assert.match(result.stdout, /^Decision: auto-approved$/m)
+    assert.match(result.stdout, /^Next: no approval is needed: merge the pull request once its checks pass\.$/m)
+    assert.doesNotMatch(result.stderr, TERMINAL_CONTROL)
+  })
+
+  it('gives approvers the full request in the pull request body', async () => {
+    const result = await run([...request('production', 'large'), '--yes', '--json'])
+    assert.equal(result.status, 0, result.stderr)
+    const [pull] = server.pullRequests('acme', 'infrastructure')
+    const body = pull.body ?? ''
+    for (const expected of [
+      '| size | large (Large: 8 vCPU, 32 GB) |',
+      '- `aws_db_instance` **orders-db**: PostgreSQL 16, Large: 8 vCPU, 32 GB, Multi-AZ standby',
+      '- **team:payments** gets `orders_db_readwrite` on database orders_db: Read and write all tables',
+      '$800 per month (USD).',
+      '**Needs approval**: 1 from @team-leads and 1 from @finance.',
+    ]) {
+      assert.ok(body.includes(expected), `the body lacks ${JSON.stringify(expected)}`)
+    }
+
+    const document = JSON.parse(result.stdout)
+    assert.ok(body.includes(`Run id: \`${document.runId}\``))
+    const machine = JSON.parse(/```json idp-request\n([\s\S]*?)\n```/.exec(body)![1])
+    assert.deepEqual(machine.inputs, {name: 'orders-db', environment: 'production', size: 'large', team: 'payments'})
+    assert.deepEqual(machine.decision, {
+      outcome: 'needs_approval',
+      requirements: [
+        {group: 'team-leads', team: 'team-leads', count: 1},
+        {group: 'finance', team: 'finance', count: 1},
+      ],
+    })
+  })
+
+  it('labels a pull request that needs approval and requests the teams', async () => {
+    const result = await run([...request('production', 'large'), '--yes', '--json'])
+    assert.equal(result.status, 0, result.stderr)
+    server.assertNoViolations()
+
+    const [pull] = server.pullRequests('acme', 'infrastructure')
+    assert.deepEqual(pull.labels, ['idp', 'idp:needs-approval'])
+    assert.deepEqual(pull.requestedTeams, ['team-leads', 'finance'])
+    const reviewRequest = server.requests.find((entry) => entry.path.endsWith('/requested_reviewers'))!
+    assert.deepEqual(reviewRequest.body, {reviewers: [], team_reviewers: ['team-leads', 'finance']})
+    assert.deepEqual(calls().slice(-2).sort(), [`POST ${API}/issues/1/labels`, `POST ${API}/pulls/1/requested_reviewers`])
+
+    const document = JSON.parse(result.stdout)
+    assert.deepEqual(document.pullRequest, {number: 1, url: `${new URL(server.url).origin}/acme/infrastructure/pull/1`})
+    assert.equal(document.cost.monthly, 800)
+    assert.equal(document.decision.outcome, 'needs_approval')
+  })
+
+  it('sends only reads in a dry run', async () => {
+    const result = await run([...request('dev', 'small'), '--dry-run'])
+    assert.equal(result.status, 0, result.stderr)
+    assert.deepEqual(
+      server.requests.map((entry) => entry.method),
+      ['GET', 'GET', 'GET', 'GET'],
+    )
+    assert.deepEqual(server.pullRequests('acme', 'infrastructure'), [])
+    assert.deepEqual(readdirSync(join(dir.path, 'home')), [])
+  })
+
+  it('journals the pull request and never the token', async () => {
+    const result = await run([...request('dev', 'small'), '--yes'])
+    assert.equal(result.status, 0, result.stderr)
+    const runs = join(dir.path, 'home', '.local', 'state', 'idp', 'runs')
+    const [file] = readdirSync(runs)
+    const text = readFileSync(join(runs, file), 'utf8')
+    const journal = JSON.parse(text)
+    assert.equal(journal.status, 'succeeded')
+    assert.deepEqual(journal.remote.pullRequest, {number: 1, url: journal.outputs.pullRequest})
+    assert.deepEqual(
+      journal.steps.map((step: {id: string; status: string}) => `${step.id}:${step.status}`),
+      ['render:succeeded', 'commit:succeeded', 'branch:succeeded', 'pull-request:succeeded', 'labels-reviewers:succeeded'],
+    )
+    for (const output of [text, result.stdout, result.stderr]) assert.ok(!output.includes(TOKEN))
+  })
+
+  it('exits 4 when GitHub rejects the token', async () => {
+    server.addToken('a-different-token', {login: 'someone'})
+    const result = await run([...request('dev', 'small'), '--yes'])
+    assert.equal(result.status, 4)
+    assert.match(result.stderr, /^Error: Reading the base branch failed: GET \/repos\/acme\/infrastructure returned 401: the token was rejected \(Bad credentials\)$/m)
+    assert.match(result.stderr, /^Next: Set GH_TOKEN/m)
+    assert.ok(!result.stderr.includes(TOKEN))
+  })
+
+  it('says a repository is missing or invisible on 404', async () => {
+    dir.write('work/.idprc.yaml', 'target:\n  github:\n    repository: acme/absent\n')
+    const result = await run([...request('dev', 'small'), '--yes'])
+    assert.equal(result.status, 1)
+    assert.match(result.stderr, /acme\/absent was not found, or is not visible to this token/)
+  })
+
+  it('stops at the failing step and says which request failed (FC23)', async () => {
+    server.inject({method: 'POST', path: '/repos/{owner}/{repo}/git/commits', status: 500, times: 10})
+    const started = Date.now()
+    const result = await run([...request('dev', 'small'), '--yes'])
+    assert.equal(result.status, 1)
+    assert.ok(Date.now() - started < 20_000, 'the process exits once the retries are spent')
+    assert.match(result.stderr, /^✖ Committing 2 files on top of main: Committing 2 files on top of main failed: POST \/repos\/acme\/infrastructure\/git\/commits returned 500/m)
+    const commitAttempts = server.requests.filter((entry) => entry.method === 'POST' && entry.path.endsWith('/git/commits'))
+    assert.equal(commitAttempts.length, 4, 'one request and three retries')
+    assert.deepEqual(server.pullRequests('acme', 'infrastructure'), [])
+
+    const runs = join(dir.path, 'home', '.local', 'state', 'idp', 'runs')
+    const journal = JSON.parse(readFileSync(join(runs, readdirSync(runs)[0]), 'utf8'))
+    assert.equal(journal.status, 'failed')
+    assert.deepEqual(
+      journal.steps.map((step: {id: string; status: string}) => `${step.id}:${step.status}`),
+      ['render:succeeded', 'commit:failed', 'branch:pending', 'pull-request:pending', 'labels-reviewers:pending'],
+    )
+    assert.equal(journal.steps[1].error.code, 'GITHUB_UNAVAILABLE')
+  })
+
+  it('retries a dropped connection', async () => {
+    server.inject({method: 'POST', path: '/repos/{owner}/{repo}/pulls', drop: true})
+    const result = await run([...request('dev', 'small'), '--yes'])
+    assert.equal(result.status, 0, result.stderr)
+    assert.equal(server.pullRequests('acme', 'infrastructure').length, 1)
+  })
+})
+
+describe('idp with GitHub Enterprise Server', () => {
+  let server: GitHubTestServer
+  let dir: TempDir
+
+  beforeEach(async () => {
+    server = await GitHubTestServer.start({pathPrefix: '/api/v3'})
+    server.createRepository({owner: 'acme', name: 'infrastructure', files: {'README.md': '# Infrastructure\n'}})
+    dir = tempDir('cli-ghes')
+    dir.write('work/.git/HEAD', '')
+    dir.write('work/.idprc.yaml', `target:\n  github:\n    repository: ${REPOSITORY}\n`)
+  })
+
+  afterEach(async () => {
+    await server.stop()
+    dir.cleanup()
+  })
+
+  const run = (apiUrl: string, args: string[]) =>
+    runCliAsync(args, {cwd: join(dir.path, 'work'), env: sandboxEnv(join(dir.path, 'home'), {GH_TOKEN: TOKEN, GITHUB_API_URL: apiUrl, IDP_GITHUB_RETRY_BASE_MS: '1'})})
+
+  it('opens the pull request through the /api/v3 address', async () => {
+    const result = await run(server.url, [...request('dev', 'small'), '--yes'])
+    assert.equal(result.status, 0, result.stderr)
+    assert.equal(server.pullRequests('acme', 'infrastructure').length, 1)
+  })
+
+  it('suggests the /api/v3 address when given the web address (FC34)', async () => {
+    const webUrl = new URL(server.url).origin
+    const result = await run(webUrl, [...request('dev', 'small'), '--yes'])
+    assert.equal(result.status, 2)
+    assert.match(result.stderr, new RegExp(`^Error: ${webUrl.replaceAll('.', '\\.')} returned a web page, not GitHub's REST API$`, 'm'))
+    assert.ok(result.stderr.includes(`${webUrl}/api/v3`))
+    assert.deepEqual(server.pullRequests('acme', 'infrastructure'), [])
+  })
+})
