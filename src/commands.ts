@@ -4,7 +4,6 @@ import {readCatalog} from './actions/catalog.js'
 import {createActionCommand} from './cli/action-command.js'
 import ActionsList from './commands/actions/list.js'
 import Run from './commands/run.js'
-import {loadConfig} from './config/config.js'
 
 /** The fixed commands; action commands are added from the catalog below. */
 const STATIC_COMMANDS: Record<string, Command.Class> = {
@@ -14,6 +13,7 @@ const STATIC_COMMANDS: Record<string, Command.Class> = {
 
 async function catalogDirs(): Promise<string[]> {
   try {
+    const {loadConfig} = await import('./config/config.js')
     return (await loadConfig({file: configFlag(process.argv)})).catalog
   } catch {
     // A broken configuration is reported by the command that runs; the bundled catalog

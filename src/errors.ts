@@ -35,11 +35,22 @@ export interface IdpErrorOptions {
   cause?: unknown
 }
 
+const IDP_ERROR = Symbol.for('idp.error')
+
 /**
  * An error meant for the user: it carries a stable code, an exit code and the next step.
  * Commands print it without a stack trace; anything else that escapes is a bug.
  */
 export class IdpError extends Error {
+  /**
+   * Recognizes an IdpError by a registered symbol rather than by prototype, so that errors
+   * from a second copy of this module (a test runner's loader can create one) still match.
+   */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[IDP_ERROR] === true
+  }
+
+  readonly [IDP_ERROR] = true
   readonly code: string
   readonly exitCode: ExitCodeValue
   readonly hint?: string

@@ -2,7 +2,8 @@ import {closest} from 'fastest-levenshtein'
 
 import {IdpError, type Problem} from '../errors.js'
 import {type ExpressionContext, isTemplate, renderTemplate} from './expressions.js'
-import {type ActionManifest, type InputSchema, flagNameOf} from './manifest.js'
+import {flagNameOf} from './input-names.js'
+import type {ActionManifest, InputSchema} from './manifest.js'
 
 /** One input of an action, in manifest order, with the flag that sets it. */
 export interface InputDefinition {

@@ -7,6 +7,9 @@ import {IdpError, type Problem} from '../errors.js'
 import {schemaProblems} from '../schema-problems.js'
 import {formatPath, readYamlFile, type YamlSource} from '../yaml-source.js'
 import {checkTemplate, isTemplate} from './expressions.js'
+import {COMMON_FLAG_NAMES, flagNameOf} from './input-names.js'
+
+export {flagNameOf} from './input-names.js'
 
 /** One input of an action: a JSON Schema property with idp's `enumNames` and `errorMessage`. */
 export interface InputSchema {
@@ -59,19 +62,12 @@ export interface LoadedManifest {
   dir: string
 }
 
-/** Flags every action command has; an input cannot take one of these names. */
-export const COMMON_FLAG_NAMES = ['values', 'yes', 'dry-run', 'json', 'no-input', 'input', 'config', 'help'] as const
 
 const schemaPath = fileURLToPath(new URL('../../schemas/action-manifest.schema.json', import.meta.url))
 let validateSchema: ValidateFunction | undefined
 
 /** Absolute path of the JSON Schema that manifests are validated against. */
 export const manifestSchemaPath = schemaPath
-
-/** Converts an input name to its flag name: `storageGb` becomes `storage-gb`. */
-export function flagNameOf(inputName: string): string {
-  return inputName.replaceAll(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)
-}
 
 /**
  * Reads a manifest and validates it: the JSON Schema first, then the checks a schema cannot

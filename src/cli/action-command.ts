@@ -1,11 +1,11 @@
 import {Flags, type Interfaces} from '@oclif/core'
 
 import type {CatalogEntry} from '../actions/catalog.js'
-import {flagNameOf, type InputSchema} from '../actions/manifest.js'
+import {flagNameOf} from '../actions/input-names.js'
+import type {InputSchema} from '../actions/manifest.js'
 import {ExitCode, IdpError} from '../errors.js'
 import {IdpCommand} from './base-command.js'
-import {type ActionFlags, runAction} from './run-action.js'
-import {detectTerminal} from './terminal.js'
+import type {ActionFlags} from './run-action.js'
 
 /** Flags that every action command has, in addition to `--json` and `--config`. */
 export const actionFlags = {
@@ -66,10 +66,20 @@ export function createActionCommand(entry: CatalogEntry): typeof IdpCommand {
 
     async run(): Promise<void> {
       const {flags: parsed} = await parseActionFlags(this, entry)
-      this.terminal = detectTerminal({noInput: Boolean(parsed['no-input'])})
-      await runAction({entry, flags: parsed as unknown as ActionFlags, inputFlags: inputValuesFromFlags(entry, parsed), terminal: this.terminal})
+      await runParsedAction(this, entry, parsed)
     }
   }
+}
+
+/**
+ * Runs an action with parsed flags. The modules that run actions are imported here, not at
+ * start-up, so that `--help` and `--version` do not pay for them.
+ */
+export async function runParsedAction(command: IdpCommand, entry: CatalogEntry, flags: Record<string, unknown>): Promise<void> {
+  const [{runAction}, {detectTerminal}] = await Promise.all([import('./run-action.js'), import('./terminal.js')])
+  const terminal = detectTerminal({noInput: Boolean(flags['no-input'])})
+  command.useTerminal(terminal)
+  await runAction({entry, flags: flags as unknown as ActionFlags, inputFlags: inputValuesFromFlags(entry, flags), terminal})
 }
 
 /** Parses the flags, turning an invalid enum value into an error that shows the labels. */

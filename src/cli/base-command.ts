@@ -1,7 +1,7 @@
 import {Command, Flags} from '@oclif/core'
 
 import {ExitCode, IdpError, formatProblem} from '../errors.js'
-import {detectTerminal, type TerminalCapabilities} from './terminal.js'
+import type {TerminalCapabilities} from './terminal.js'
 
 /** Matches ANSI escape sequences, which oclif puts into some of its parse errors. */
 const ANSI = /\u001B\[[0-9;]*m/g
@@ -18,13 +18,28 @@ export abstract class IdpCommand extends Command {
     config: Flags.string({description: 'Configuration file to use instead of searching for one.', helpGroup: 'GLOBAL', helpValue: '<path>'}),
   }
 
-  protected terminal: TerminalCapabilities = detectTerminal()
+  private terminal: TerminalCapabilities | undefined
   protected json = false
 
   override async init(): Promise<void> {
     await super.init()
     // The flags are parsed again by each command; here only --json decides the error format.
     this.json = this.argv.includes('--json')
+  }
+
+  /** Colours and prompting for this command, detected on first use (chalk loads lazily). */
+  protected async capabilities(): Promise<TerminalCapabilities> {
+    if (!this.terminal) {
+      const {detectTerminal} = await import('./terminal.js')
+      this.terminal = detectTerminal()
+    }
+
+    return this.terminal
+  }
+
+  /** Uses capabilities detected with the command's own flags, such as `--no-input`. */
+  useTerminal(terminal: TerminalCapabilities): void {
+    this.terminal = terminal
   }
 
   /** Prints a result line to stdout. */
@@ -51,7 +66,7 @@ export abstract class IdpCommand extends Command {
       return
     }
 
-    const chalk = this.terminal.stderr
+    const chalk = (await this.capabilities()).stderr
     const lines = [`${chalk.red('Error:')} ${failure.message}`]
     for (const problem of failure.problems) lines.push(`  ${formatProblem(problem)}`)
     if (failure.hint) lines.push(`${chalk.bold('Next:')} ${failure.hint}`)

@@ -2,11 +2,8 @@ import {Args} from '@oclif/core'
 import {closest} from 'fastest-levenshtein'
 
 import {findAction, readCatalog} from '../actions/catalog.js'
-import {actionFlags, inputValuesFromFlags, parseActionFlags} from '../cli/action-command.js'
+import {actionFlags, parseActionFlags, runParsedAction} from '../cli/action-command.js'
 import {IdpCommand} from '../cli/base-command.js'
-import {type ActionFlags, runAction} from '../cli/run-action.js'
-import {detectTerminal} from '../cli/terminal.js'
-import {loadConfig} from '../config/config.js'
 import {ExitCode, IdpError} from '../errors.js'
 
 export default class Run extends IdpCommand {
@@ -25,6 +22,7 @@ export default class Run extends IdpCommand {
       throw new IdpError('Missing the action name', {code: 'USAGE_INVALID', exitCode: ExitCode.usage, hint: 'Run `idp actions list` to see the action names, then `idp run <name>`.'})
     }
 
+    const {loadConfig} = await import('../config/config.js')
     const config = await loadConfig({file: flagValue(this.argv, '--config')})
     const {entries} = readCatalog(config.catalog)
     const entry = findAction(entries, name)
@@ -39,8 +37,7 @@ export default class Run extends IdpCommand {
     }
 
     const {flags} = await parseActionFlags(this, entry, [...leading, ...rest])
-    this.terminal = detectTerminal({noInput: Boolean(flags['no-input'])})
-    await runAction({entry, flags: flags as unknown as ActionFlags, inputFlags: inputValuesFromFlags(entry, flags), terminal: this.terminal})
+    await runParsedAction(this, entry, flags)
   }
 }
 

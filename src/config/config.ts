@@ -1,4 +1,4 @@
-import {Ajv, type ValidateFunction} from 'ajv'
+import type {ValidateFunction} from 'ajv'
 import {cosmiconfig, defaultLoaders, type CosmiconfigResult, type Loader} from 'cosmiconfig'
 import {spawnSync} from 'node:child_process'
 import {existsSync, readFileSync} from 'node:fs'
@@ -7,8 +7,7 @@ import {dirname, join, resolve} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
 import {IdpError} from '../errors.js'
-import {schemaProblems} from '../schema-problems.js'
-import {parseYamlText, type YamlSource} from '../yaml-source.js'
+import type {YamlSource} from '../yaml-source.js'
 
 /** idp's configuration, merged from the user file and the project file. */
 export interface IdpConfig {
@@ -126,14 +125,17 @@ function userConfigFile(env: NodeJS.ProcessEnv): string | undefined {
   return undefined
 }
 
-const loadYaml: Loader = (filepath, content) => {
+// The YAML parser and the validator are imported only when a file exists, because every
+// command, even `--help`, looks for configuration.
+const loadYaml: Loader = async (filepath, content) => {
+  const {parseYamlText} = await import('../yaml-source.js')
   const source = parseYamlText(content, filepath, {
     kind: 'Configuration file',
     notFoundCode: 'CONFIG_NOT_FOUND',
     invalidCode: 'CONFIG_INVALID',
     hint: 'Fix the file, or point --config at another one.',
   })
-  checkConfig(source.value ?? {}, filepath, source)
+  await checkConfig(source.value ?? {}, filepath, source)
   return source.value ?? {}
 }
 
@@ -171,7 +173,7 @@ async function loadFile(load: () => Promise<CosmiconfigResult>, where: string): 
   try {
     const result = await load()
     // YAML files are checked by loadYaml, with positions; JSON and JavaScript files here.
-    if (result && !/\.ya?ml$|[/\\]\.idprc$/.test(result.filepath)) checkConfig(result.config ?? {}, result.filepath)
+    if (result && !/\.ya?ml$|[/\\]\.idprc$/.test(result.filepath)) await checkConfig(result.config ?? {}, result.filepath)
     return result
   } catch (error) {
     if (error instanceof IdpError) throw error
@@ -185,9 +187,14 @@ async function loadFile(load: () => Promise<CosmiconfigResult>, where: string): 
 }
 
 let validator: ValidateFunction | undefined
-function checkConfig(value: unknown, file: string, source?: YamlSource): void {
-  validator ??= new Ajv({allErrors: true, verbose: true, strict: true}).compile(JSON.parse(readFileSync(schemaPath, 'utf8')))
+async function checkConfig(value: unknown, file: string, source?: YamlSource): Promise<void> {
+  if (!validator) {
+    const {Ajv} = await import('ajv')
+    validator = new Ajv({allErrors: true, verbose: true, strict: true}).compile(JSON.parse(readFileSync(schemaPath, 'utf8')))
+  }
+
   if (validator(value)) return
+  const {schemaProblems} = await import('../schema-problems.js')
   throw new IdpError(`Configuration file ${file} is invalid`, {
     code: 'CONFIG_INVALID',
     exitCode: 2,

@@ -1,6 +1,5 @@
 import {readCatalog} from '../../actions/catalog.js'
 import {IdpCommand} from '../../cli/base-command.js'
-import {loadConfig} from '../../config/config.js'
 
 export default class ActionsList extends IdpCommand {
   static override summary = 'List the actions in the catalog, with their commands.'
@@ -8,6 +7,7 @@ export default class ActionsList extends IdpCommand {
 
   async run(): Promise<void> {
     const {flags} = await this.parse(ActionsList)
+    const {loadConfig} = await import('../../config/config.js')
     const config = await loadConfig({file: flags.config})
     const {entries, problems} = readCatalog(config.catalog)
 
@@ -19,13 +19,13 @@ export default class ActionsList extends IdpCommand {
       return
     }
 
-    const chalk = this.terminal.stdout
+    const chalk = (await this.capabilities()).stdout
     const width = Math.max(0, ...entries.map((entry) => entry.name.length))
     const commandWidth = Math.max(0, ...entries.map((entry) => entry.command.length + 4))
     for (const entry of entries) {
       this.out(`${chalk.bold(entry.name.padEnd(width))}  ${`idp ${entry.command}`.padEnd(commandWidth)}  ${entry.title}`)
     }
 
-    for (const problem of problems) this.err(`${chalk.yellow('!')} ${problem.file} was skipped: ${problem.message}`)
+    for (const problem of problems) this.err(`! ${problem.file} was skipped: ${problem.message}`)
   }
 }
