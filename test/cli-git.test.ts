@@ -123,6 +123,7 @@ describe('idp db create to the default local repository', () => {
     assert.equal(result.status, 0, result.stderr)
     assert.equal(git(target, ['branch', '--list', 'idp/*', '--format=%(refname:short)']), 'idp/db-create/orders-db-dev')
     assert.equal(existsSync(repository), false)
+    assert.match(result.stderr, new RegExp(`^Configuration: ${join(dir.path, 'work', '.idprc.yaml').replaceAll('.', '\\.')}$`, 'm'))
   })
 })
 

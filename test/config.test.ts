@@ -144,6 +144,26 @@ describe('configuration loading', () => {
     assert.equal(config.user.team, 'esm')
   })
 
+  it('loads a TypeScript configuration in a module package (FC27)', async () => {
+    dir.write('app/package.json', '{"type": "module"}')
+    dir.write('app/idp.config.ts', 'interface Config { user: {team: string} }\nconst config: Config = {user: {team: "typed"}}\nexport default config\n')
+    const config = await loadConfig({cwd: join(dir.path, 'app'), env})
+    assert.equal(config.user.team, 'typed')
+  })
+
+  it('reports a syntax error in a TypeScript configuration with its position (FC27)', async () => {
+    dir.write('app/package.json', '{"type": "module"}')
+    const file = dir.write('app/idp.config.ts', 'const team: string = "x"\nexport default {user: {team: }}\n')
+    const error = await loadError({cwd: join(dir.path, 'app'), env})
+    assert.equal(error.code, 'CONFIG_INVALID')
+    assert.equal(error.exitCode, 2)
+    assert.doesNotMatch(error.message, /module|require/i)
+    assert.deepEqual(
+      error.problems.map((problem) => [problem.file, problem.line]),
+      [[file, 2]],
+    )
+  })
+
   it('reports a syntax error in a JavaScript configuration with its position (FC27)', async () => {
     dir.write('app/package.json', '{"type": "module"}')
     const file = dir.write('app/idp.config.mjs', 'const team = "esm"\nexport default {user: {team: }}\n')

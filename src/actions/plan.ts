@@ -41,6 +41,8 @@ export interface Plan {
   files: PlannedFile[]
   change: ChangeRequest
   target: DeliveryTarget
+  /** Configuration files the request was planned with, most specific last. */
+  configSources: string[]
   /** Variables for the manifest's expressions; the outputs are rendered with it after delivery. */
   context: ExpressionContext
 }
@@ -53,6 +55,7 @@ export interface CreatePlanOptions {
   policy: Policy
   target: DeliveryTarget
   runId: string
+  configSources?: string[]
 }
 
 /** Computes the plan of a request: cost, preview, decision, rendered files and the change. */
@@ -97,6 +100,7 @@ export async function createPlan(options: CreatePlanOptions): Promise<Plan> {
     decision,
     files,
     target: options.target,
+    configSources: options.configSources ?? [],
     context,
     change: {branch, title, body: '', commitMessage: '', files, labels: decisionLabels(decision, publish.with.labels), teamReviewers: decision.requirements.map((requirement) => requirement.team)},
   }

@@ -46,6 +46,7 @@ export function formatPlan(plan: Plan, chalk: ChalkInstance): string {
   }
 
   lines.push(`  on branch ${plan.change.branch}`)
+  lines.push('', chalk.dim(`Configuration: ${plan.configSources.length > 0 ? plan.configSources.join(', ') : 'none (built-in defaults)'}`))
   return lines.join('\n')
 }
 

@@ -65,7 +65,7 @@ export async function runAction(options: RunActionOptions): Promise<void> {
     describeChoice: (definition, value, answers) => describeChoice(loaded, config, definition, value, answers),
   })
 
-  const plan = await createPlan({loaded, inputs, user: config.user, requester: requesterOf(config, inputs), policy, target, runId: createRunId()})
+  const plan = await createPlan({loaded, inputs, user: config.user, requester: requesterOf(config, inputs), policy, target, runId: createRunId(), configSources: config.sources})
   const planText = formatPlan(plan, flags['dry-run'] ? terminal.stdout : terminal.stderr)
 
   if (plan.decision.outcome === 'deny') {
@@ -267,6 +267,7 @@ function planJson(plan: Plan, dryRun: boolean): Record<string, unknown> {
     files: plan.files.map((file) => ({path: file.path, status: file.status, mode: file.mode})),
     branch: plan.change.branch,
     target: plan.target.summary,
+    config: plan.configSources,
     dryRun,
   }
 }

@@ -49,9 +49,12 @@ const SEARCH_PLACES = [
   `.${MODULE_NAME}rc.js`,
   `.${MODULE_NAME}rc.mjs`,
   `.${MODULE_NAME}rc.cjs`,
+  `.${MODULE_NAME}rc.ts`,
   `${MODULE_NAME}.config.js`,
   `${MODULE_NAME}.config.mjs`,
   `${MODULE_NAME}.config.cjs`,
+  `${MODULE_NAME}.config.ts`,
+  `${MODULE_NAME}.config.mts`,
 ]
 
 /**
@@ -75,6 +78,8 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<IdpCo
       '.js': javaScriptLoader(defaultLoaders['.js']),
       '.mjs': javaScriptLoader(defaultLoaders['.mjs']),
       '.cjs': javaScriptLoader(defaultLoaders['.cjs']),
+      '.ts': loadTypeScript,
+      '.mts': loadTypeScript,
     },
     cache: false,
   })
@@ -167,6 +172,29 @@ function syntaxErrorPosition(filepath: string): {line: number; column: number} |
   const caret = lines[2]?.indexOf('^') ?? -1
   if (!Number.isInteger(line) || line < 1) return undefined
   return caret >= 0 ? {line, column: caret + 1} : {line, column: 1}
+}
+
+/**
+ * Loads a TypeScript configuration file with jiti, which compiles it in memory on any Node
+ * version, whatever the package's module type. jiti is imported only when such a file exists.
+ */
+const loadTypeScript: Loader = async (filepath) => {
+  const {createJiti} = await import('jiti')
+  const jiti = createJiti(import.meta.url, {fsCache: false, moduleCache: false, interopDefault: true})
+  try {
+    return await jiti.import(filepath, {default: true})
+  } catch (error) {
+    const message = (error as Error).message.split('\n')[0]
+    // jiti's parse errors end with ` file:line:column` (column 0-based) on their second line.
+    const located = /:(\d+):(\d+)\s*$/.exec((error as Error).message.split('\n')[1] ?? '')
+    throw new IdpError(`Cannot read the configuration ${filepath}: ${message}`, {
+      code: 'CONFIG_INVALID',
+      exitCode: 2,
+      cause: error,
+      problems: located ? [{file: filepath, line: Number(located[1]), column: Number(located[2]) + 1, message}] : [],
+      hint: 'Fix the file, or point --config at another one.',
+    })
+  }
 }
 
 async function loadFile(load: () => Promise<CosmiconfigResult>, where: string): Promise<CosmiconfigResult> {
