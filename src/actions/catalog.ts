@@ -1,5 +1,5 @@
 import {readFileSync, readdirSync} from 'node:fs'
-import {join, resolve} from 'node:path'
+import {resolve} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {load} from 'js-yaml'
 
@@ -9,9 +9,9 @@ import type {InputSchema} from './manifest.js'
 export const bundledCatalogDir = fileURLToPath(new URL('../../action-manifests', import.meta.url))
 
 /**
- * What the command line needs to know of an action before running it: its command words and
- * flags. Read without full validation, so that listing commands stays fast; the manifest is
- * validated when the action runs.
+ * Summary of an action for the command line: its command words and flags. It is read without
+ * full validation, so that listing commands stays fast. The manifest is validated when the
+ * action runs.
  */
 export interface CatalogEntry {
   file: string
@@ -87,9 +87,4 @@ function summarize(file: string): CatalogEntry | undefined {
 /** Finds an action by name in the catalog. */
 export function findAction(entries: CatalogEntry[], name: string): CatalogEntry | undefined {
   return entries.find((entry) => entry.name === name)
-}
-
-/** The folder an action's files live in, for messages. */
-export function manifestFolder(entry: CatalogEntry): string {
-  return join(entry.file, '..')
 }

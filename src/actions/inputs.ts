@@ -20,13 +20,13 @@ export interface InputChoice {
   label: string
 }
 
-/** What a prompt needs to ask for one input. */
+/** Request to a prompter for one input. */
 export interface PromptRequest {
   input: InputDefinition
   /** The value to pre-select or pre-fill. */
   default?: unknown
   choices?: Array<InputChoice & {description?: string}>
-  /** Returns an error message for an invalid answer, or undefined when it is valid. */
+  /** Returns an error message for an invalid value, or undefined when it is valid. */
   validate(value: unknown): string | undefined
   /** Converts typed text to the input's type, returning an error message when it cannot. */
   parse(text: string): {value: unknown} | {error: string}
@@ -39,7 +39,7 @@ export interface InputPrompter {
 
 /** Inputs from a `--values` file or standard input. */
 export interface ValuesSource {
-  /** Where they came from, for messages: a path, or "standard input". */
+  /** Origin for messages: a path, or "standard input". */
   origin: string
   data: Record<string, unknown>
 }
@@ -200,8 +200,8 @@ const INTEGER_PATTERN = /^[+-]?\d+$/
 const NUMBER_PATTERN = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/
 
 /**
- * Converts text to the input's type. Strings stay exactly as typed (`007` stays "007");
- * integers and numbers must be written in decimal; booleans accept true/false, yes/no and
+ * Converts text to the input's type. Strings stay exactly as typed, so `007` stays "007".
+ * Integers and numbers must be written in decimal. Booleans accept true/false, yes/no and
  * on/off in any letter case.
  */
 export function parseText(definition: InputDefinition, text: string): {value: unknown} | {error: string} {

@@ -263,8 +263,8 @@ function checkExpressions(source: YamlSource, problems: Problem[]): void {
   visit((source.value as ActionManifest).spec, ['spec'])
 }
 
-// The column is exact for plain and quoted scalars on one line, which is how expressions are
-// usually written; block scalars report the start of the value.
+// The column is exact for plain and quoted scalars on one line, the usual way to write an
+// expression. Block scalars report the start of the value.
 function expressionPosition(source: YamlSource, path: Array<string | number>, offset: number): Partial<Problem> {
   const scalar = source.scalarAt(path)
   if (!scalar) return lineColumn(source.locate(path))

@@ -10,7 +10,7 @@ import type {LoadedManifest} from './manifest.js'
 import {type RenderedFile, renderTemplateFolder} from './render.js'
 import {requestBody} from './request-body.js'
 
-/** Who asks for the change, as the policy and the pull request see them. */
+/** Person who requests the change, as the policy and the pull request see them. */
 export interface Requester {
   login: string
   name: string

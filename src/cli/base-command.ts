@@ -7,10 +7,10 @@ import type {TerminalCapabilities} from './terminal.js'
 const ANSI = /\u001B\[[0-9;]*m/g
 
 /**
- * The base of every idp command: `--json` and `--config`, and one way to report errors.
- * An IdpError is printed as a message, its problems, and the next step, with its exit code;
- * under `--json` it is one JSON document on stdout. Any other error is a bug and keeps its
- * stack trace for the report.
+ * Base of every idp command: `--json`, `--config`, and one way to report errors. An IdpError
+ * is printed as a message, its problems and the next step, and sets its exit code. Under
+ * `--json` it is one JSON document on stdout. Any other error is a bug, so it keeps its stack
+ * trace for the report.
  */
 export abstract class IdpCommand extends Command {
   static override baseFlags = {

@@ -41,7 +41,8 @@ export function formatPlan(plan: Plan, chalk: ChalkInstance): string {
 
   lines.push('', chalk.bold(`Files in the ${plan.target.description}`))
   for (const file of plan.files) {
-    const mark = file.status === 'added' ? chalk.green('+') : file.status === 'modified' ? chalk.yellow('~') : chalk.dim('=')
+    const marks = {added: chalk.green('+'), modified: chalk.yellow('~'), unchanged: chalk.dim('=')}
+    const mark = marks[file.status]
     lines.push(`  ${mark} ${file.path} ${chalk.dim(`(${file.status})`)}`)
   }
 
@@ -50,7 +51,7 @@ export function formatPlan(plan: Plan, chalk: ChalkInstance): string {
   return lines.join('\n')
 }
 
-/** One line for a decision: auto-approved, needs approval from whom, or denied. */
+/** Formats a decision in one line: auto-approved, needs approval from whom, or denied. */
 export function formatDecision(decision: Decision, chalk: ChalkInstance): string {
   if (decision.outcome === 'auto_approve') return chalk.green('auto-approved')
   if (decision.outcome === 'deny') return chalk.red('denied')
@@ -62,7 +63,7 @@ export function requiredApprovers(decision: Decision): string {
   return decision.requirements.map((requirement) => `${requirement.count} from @${requirement.team}`).join(' and ')
 }
 
-/** The unified diff of every added or modified file, for a dry run. */
+/** Formats the unified diff of every added or modified file, for a dry run. */
 export function formatDiff(plan: Plan, chalk: ChalkInstance): string {
   const parts: string[] = []
   for (const file of plan.files) {
@@ -80,7 +81,7 @@ export function formatDiff(plan: Plan, chalk: ChalkInstance): string {
   return parts.join('\n').trimEnd()
 }
 
-/** The final lines of a submission: where the change is, the decision, and what happens next. */
+/** Formats the final lines of a submission: where the change is, the decision, and what happens next. */
 export function formatResult(plan: Plan, result: SubmitResult, chalk: ChalkInstance): string {
   const lines: string[] = []
   const {delivery} = result

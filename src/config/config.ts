@@ -108,7 +108,7 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<IdpCo
   return mergeConfigs(results.filter((result): result is NonNullable<CosmiconfigResult> => result !== null))
 }
 
-/** The folder where the upward search stops: the repository root, the package root, or home. */
+/** Finds the folder where the upward search stops: the repository root, the package root, or home. */
 export function projectRoot(cwd: string): string {
   const home = homedir()
   let dir = cwd
@@ -162,9 +162,9 @@ function javaScriptLoader(load: Loader): Loader {
   }
 }
 
-// Node reports where an ES module's syntax error is only when it prints the error itself, so
-// `node --check` is asked for it; this runs only after loading has already failed, and finds
-// nothing when the failure was not a syntax error.
+// Node 20 reports the position of an ES module's syntax error only when it prints the error
+// itself, so `node --check` is run to get it. This happens only after loading has failed, and
+// finds nothing when the failure was not a syntax error.
 function syntaxErrorPosition(filepath: string): {line: number; column: number} | undefined {
   const result = spawnSync(process.execPath, ['--check', filepath], {encoding: 'utf8', timeout: 10_000})
   const lines = (result.stderr ?? '').split('\n')
@@ -265,7 +265,7 @@ function resolvePath(base: string, path: string): string {
   return resolve(base, path)
 }
 
-/** The folder that holds the user configuration file, for messages. */
+/** Returns the folder that contains the user configuration file, for messages. */
 export function userConfigDir(env: NodeJS.ProcessEnv = process.env): string {
   return join(env.XDG_CONFIG_HOME || join(homedir(), '.config'), MODULE_NAME)
 }
