@@ -7,7 +7,7 @@ export interface TerminalCapabilities {
   stderr: ChalkInstance
   /** Spinners on stderr: a terminal, not CI, not TERM=dumb. */
   animate: boolean
-  /** Prompts: stdin and stdout are terminals and nothing forbids prompting. */
+  /** Prompts: stdin and stdout are terminals, TERM is not dumb, and nothing forbids prompting. */
   interactive: boolean
   /** The reason prompting is off, for messages. */
   noPromptReason?: string
@@ -44,6 +44,8 @@ export function detectTerminal(options: {noInput?: boolean; env?: NodeJS.Process
   if (options.noInput) noPromptReason = '--no-input was given'
   else if (isSet(env.IDP_NO_INPUT)) noPromptReason = 'IDP_NO_INPUT is set'
   else if (ci) noPromptReason = 'running in CI'
+  // Prompts redraw themselves with cursor movements, which a dumb terminal cannot show.
+  else if (dumb) noPromptReason = 'TERM is dumb'
   else if (!process.stdin.isTTY || !process.stdout.isTTY) noPromptReason = 'standard input or output is not a terminal'
 
   return {
