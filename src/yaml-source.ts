@@ -1,19 +1,17 @@
 import {readFile} from 'node:fs/promises'
-import {LineCounter, isCollection, isMap, isNode, isPair, isScalar, parseDocument, type Document} from 'yaml'
+import {LineCounter, parseDocument, type Document} from 'yaml'
 
 import {IdpError, isErrnoException, type Problem} from './errors.js'
+import {SourcePositions, type Position} from './yaml-positions.js'
 
 /** A parsed YAML (or JSON) file that can map a field path back to a line and column. */
 export interface YamlSource {
   file: string
   value: unknown
-  /**
-   * The 1-based position of the field at `path`, or of its closest existing parent. A
-   * scalar is located at its value unless `at` is "key".
-   */
-  locate(path: ReadonlyArray<string | number>, at?: 'key' | 'value'): {line: number; column: number} | undefined
-  /** The raw scalar node at `path`, for callers that need the exact source text. */
-  scalarAt(path: ReadonlyArray<string | number>): {source: string; line: number; column: number; quoted: boolean} | undefined
+  /** Finds where to report a problem at `path`; see SourcePositions.locate. */
+  locate(path: ReadonlyArray<string | number>, at?: 'key' | 'value'): Position | undefined
+  /** Finds character `offset` of the string at `path`, such as where an expression error points. */
+  locateInString(path: ReadonlyArray<string | number>, offset: number): Position | undefined
 }
 
 /** Options for reading a YAML file: which error code and hint describe a missing file. */
@@ -65,61 +63,17 @@ export function parseYamlText(text: string, file: string, options: ReadYamlOptio
     })
   }
 
-  return createSource(doc, lineCounter, file)
+  return createSource(doc, lineCounter, file, text)
 }
 
-function createSource(doc: Document, lineCounter: LineCounter, file: string): YamlSource {
-  const positionOf = (offset: number) => {
-    const position = lineCounter.linePos(offset)
-    return {line: position.line, column: position.col}
-  }
-
-  const nodeAt = (path: ReadonlyArray<string | number>) => {
-    for (let length = path.length; length >= 0; length--) {
-      const node = length === 0 ? doc.contents : doc.getIn(path.slice(0, length), true)
-      if (isNode(node) && node.range) return {node, exact: length === path.length}
-    }
-
-    return undefined
-  }
-
+function createSource(doc: Document, lineCounter: LineCounter, file: string, text: string): YamlSource {
+  const positions = new SourcePositions(doc, lineCounter, text)
   return {
     file,
     value: doc.toJS({maxAliasCount: 100}),
-    locate(path, at = 'value') {
-      const found = nodeAt(path)
-      if (!found?.node.range) return undefined
-      // A mapping or list is reported at its key, and a missing field at its parent's key:
-      // that is the line the user reads or edits. A scalar is reported at its value.
-      const keyPath = found.exact ? path : path.slice(0, -1)
-      if (!found.exact || at === 'key' || isCollection(found.node)) {
-        const keyOffset = keyOffsetOf(doc, keyPath)
-        if (keyOffset !== undefined) return positionOf(keyOffset)
-      }
-
-      return positionOf(found.node.range[0])
-    },
-    scalarAt(path) {
-      const node = doc.getIn(path, true)
-      if (!isScalar(node) || !node.range) return undefined
-      const position = positionOf(node.range[0])
-      const quoted = node.type === 'QUOTE_DOUBLE' || node.type === 'QUOTE_SINGLE'
-      return {source: String(node.source ?? ''), ...position, quoted}
-    },
+    locate: (path, at) => positions.locate(path, at),
+    locateInString: (path, offset) => positions.positionInString(path, offset),
   }
-}
-
-function keyOffsetOf(doc: Document, path: ReadonlyArray<string | number>): number | undefined {
-  if (path.length === 0) return undefined
-  const parent = path.length === 1 ? doc.contents : doc.getIn(path.slice(0, -1), true)
-  if (!isMap(parent)) return undefined
-  for (const item of parent.items) {
-    if (isPair(item) && isScalar(item.key) && item.key.value === path.at(-1) && item.key.range) {
-      return item.key.range[0]
-    }
-  }
-
-  return undefined
 }
 
 function firstLine(message: string): string {
@@ -137,11 +91,4 @@ export function pointerToPath(pointer: string): Array<string | number> {
 }
 
 /** Formats path segments as `spec.steps[1].with.target`. */
-export function formatPath(path: ReadonlyArray<string | number>): string {
-  let text = ''
-  for (const segment of path) {
-    text += typeof segment === 'number' ? `[${segment}]` : text === '' ? segment : `.${segment}`
-  }
-
-  return text
-}
+export {formatFieldPath as formatPath} from './yaml-positions.js'

@@ -263,12 +263,6 @@ function checkExpressions(source: YamlSource, problems: Problem[]): void {
   visit((source.value as ActionManifest).spec, ['spec'])
 }
 
-// The column is exact for plain and quoted scalars on one line, the usual way to write an
-// expression. Block scalars report the start of the value.
 function expressionPosition(source: YamlSource, path: Array<string | number>, offset: number): Partial<Problem> {
-  const scalar = source.scalarAt(path)
-  if (!scalar) return lineColumn(source.locate(path))
-  const singleLine = !scalar.source.includes('\n') && !['|', '>'].includes(scalar.source[0] ?? '')
-  if (!singleLine) return {line: scalar.line, column: scalar.column}
-  return {line: scalar.line, column: scalar.column + offset + (scalar.quoted ? 1 : 0)}
+  return lineColumn(source.locateInString(path, offset))
 }

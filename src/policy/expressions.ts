@@ -1,7 +1,7 @@
 import {ParseError, type ParseResult} from '@marcbachmann/cel-js'
 import {closest, distance} from 'fastest-levenshtein'
 import {costSchema, policyEnvironment, policyVariables, requesterSchema} from './cel.js'
-import type {Position} from './positions.js'
+import type {Position} from '../yaml-positions.js'
 
 export type ExpressionField = 'when' | 'messageExpression'
 

@@ -3,7 +3,7 @@ import {LineCounter, parseDocument, type YAMLError} from 'yaml'
 import {ExitCode, IdpError, isErrnoException, type Problem} from '../errors.js'
 import {recallCompiledRules, rememberCompiledRules, type CompiledRule} from './compiled.js'
 import {compileExpression, type ExpressionField} from './expressions.js'
-import {formatFieldPath, SourcePositions, type FieldPath, type Position} from './positions.js'
+import {formatFieldPath, SourcePositions, type FieldPath, type Position} from '../yaml-positions.js'
 import {suggest, validatePolicySchema} from './schema.js'
 import type {Effect, Policy, PolicyGroup, PolicyRule, RequirementSpec} from './types.js'
 

@@ -2,7 +2,7 @@ import {readFileSync} from 'node:fs'
 import {fileURLToPath} from 'node:url'
 import {Ajv, type ErrorObject, type ValidateFunction} from 'ajv'
 import {closest, distance} from 'fastest-levenshtein'
-import type {FieldPath} from './positions.js'
+import type {FieldPath} from '../yaml-positions.js'
 
 /** Absolute path of the JSON Schema of policy files, from src/ under tsx and from dist/ after tsc. */
 export const policySchemaPath = fileURLToPath(new URL('../../schemas/approval-policy.schema.json', import.meta.url))

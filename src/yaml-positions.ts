@@ -1,4 +1,4 @@
-import {isMap, isScalar, isSeq, Scalar, type Document, type LineCounter, type Node, type Pair} from 'yaml'
+import {isCollection, isMap, isScalar, isSeq, Scalar, type Document, type LineCounter, type Node, type Pair} from 'yaml'
 
 /** A 1-based line and column in a YAML file. */
 export interface Position {
@@ -47,6 +47,18 @@ export class SourcePositions {
   }
 
   /**
+   * Returns the position to report a problem at `path` at: a scalar's value, but the key of a
+   * mapping or list and, for a missing field, its parent's key, because those are the lines
+   * the user reads or edits. With `at: 'key'` a scalar is located at its key too.
+   */
+  locate(path: FieldPath, at: 'key' | 'value' = 'value'): Position | undefined {
+    const found = this.find(path)
+    const missing = found.depth < path.length
+    const useKey = missing || at === 'key' || isCollection(found.node)
+    return this.positionOf(path.slice(0, found.depth), {key: useKey})
+  }
+
+  /**
    * Returns the position of character `offset` of the string value at `path`, such as the
    * place a CEL error points to. Plain, quoted and block scalars are mapped character by
    * character. Escapes inside a multi-line quoted string make the mapping unclear, so there the
@@ -59,21 +71,21 @@ export class SourcePositions {
     return this.positionOfOffset(sourceOffset)
   }
 
-  private find(path: FieldPath): {node?: Node; pair?: Pair} {
+  private find(path: FieldPath): {node?: Node; pair?: Pair; depth: number} {
     let node: unknown = this.document.contents
     let pair: Pair | undefined
-    let found: {node?: Node; pair?: Pair} = {node: node as Node | undefined}
+    let found: {node?: Node; pair?: Pair; depth: number} = {node: node as Node | undefined, depth: 0}
 
-    for (const segment of path) {
+    for (const [index, segment] of path.entries()) {
       if (isMap(node)) {
         pair = node.items.find((item) => isScalar(item.key) && String(item.key.value) === String(segment))
         if (!pair) return found
         node = pair.value
-        found = {node: (pair.value ?? undefined) as Node | undefined, pair}
+        found = {node: (pair.value ?? undefined) as Node | undefined, pair, depth: index + 1}
       } else if (isSeq(node) && typeof segment === 'number') {
         node = node.items[segment]
         if (!node) return found
-        found = {node: node as Node}
+        found = {node: node as Node, depth: index + 1}
       } else {
         return found
       }
