@@ -217,6 +217,32 @@ describe('idp db create errors', () => {
     nothingWritten()
   })
 
+  it('reads inputs from a values file, flags first', () => {
+    dir.write('request.yaml', 'name: orders-db\nsize: medium\nteam: "007"\n')
+    const result = run(['db', 'create', '--values', 'request.yaml', '--size', 'large', '--dry-run', '--json'])
+    assert.equal(result.status, 0, result.stderr)
+    assert.deepEqual(JSON.parse(result.stdout).inputs, {name: 'orders-db', environment: 'dev', size: 'large', team: '007'})
+  })
+
+  it('reads inputs from standard input with --values -', () => {
+    const result = runCli(['db', 'create', '--values', '-', '--dry-run', '--json'], {cwd: dir.path, env, input: '{"name": "orders-db", "team": "payments", "environment": "staging"}'})
+    assert.equal(result.status, 0, result.stderr)
+    assert.deepEqual(JSON.parse(result.stdout).inputs, {name: 'orders-db', environment: 'staging', size: 'small', team: 'payments'})
+  })
+
+  it('names an unknown key in the values file (FC06)', () => {
+    dir.write('request.yaml', 'nmae: orders-db\nteam: payments\n')
+    const result = run(['db', 'create', '--values', 'request.yaml', '--yes'])
+    assert.equal(result.status, 2)
+    assert.match(result.stderr, /^ {2}nmae in request\.yaml: unknown input "nmae"; did you mean "name"\? Known inputs: name, environment, size, team$/m)
+  })
+
+  it('reports a values file that does not exist', () => {
+    const result = run(['db', 'create', '--values', 'absent.yaml', '--yes'])
+    assert.equal(result.status, 2)
+    assert.match(result.stderr, /^Error: Values file not found: absent\.yaml$/m)
+  })
+
   it('takes the team from user configuration', () => {
     dir.write('home/.config/idp/config.yaml', 'user:\n  team: checkout\n')
     const result = run(['db', 'create', '--name', 'orders-db', '--dry-run', '--json'])

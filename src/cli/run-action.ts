@@ -134,7 +134,13 @@ async function readValues(source: string): Promise<ValuesSource> {
   try {
     text = source === '-' ? await readStdin() : await readFile(source, 'utf8')
   } catch (error) {
-    throw new IdpError(`Cannot read the values file ${origin}: ${(error as Error).message}`, {code: 'VALUES_INVALID', exitCode: ExitCode.usage, cause: error})
+    const missing = (error as NodeJS.ErrnoException).code === 'ENOENT'
+    throw new IdpError(missing ? `Values file not found: ${origin}` : `Cannot read the values file ${origin}: ${(error as Error).message}`, {
+      code: 'VALUES_INVALID',
+      exitCode: ExitCode.usage,
+      cause: error,
+      hint: 'Pass the path of a YAML or JSON file of input values, or - to read them from standard input.',
+    })
   }
 
   let data: unknown
