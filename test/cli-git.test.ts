@@ -97,6 +97,13 @@ describe('idp db create to the default local repository', () => {
     assert.equal(git(repository, ['branch', '--list', 'idp/*', '--format=%(refname:short)']), 'idp/db-create/orders-db-dev')
   })
 
+  it('finds the action name after flags with values (FC15)', () => {
+    dir.write('work/request.yaml', 'name: orders-db\nteam: payments\n')
+    const result = runCli(['run', '--values', 'request.yaml', 'db-create', '--dry-run', '--json'], {cwd: cwd(), env})
+    assert.equal(result.status, 0, result.stderr)
+    assert.equal(JSON.parse(result.stdout).inputs.name, 'orders-db')
+  })
+
   it('doubles the production price and asks team leads', () => {
     const result = runCli(['db', 'create', '--name', 'orders-db', '--environment', 'production', '--size', 'small', '--team', 'payments', '--yes'], {cwd: cwd(), env})
     assert.equal(result.status, 0, result.stderr)

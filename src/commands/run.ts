@@ -16,9 +16,9 @@ export default class Run extends IdpCommand {
   static override strict = false
 
   async run(): Promise<void> {
-    const [name, ...rest] = this.argv.filter((argument, index) => index > 0 || !argument.startsWith('-'))
-    const leading = this.argv.slice(0, this.argv.indexOf(name))
-    if (name === undefined || name.startsWith('-')) {
+    const nameIndex = actionNameIndex(this.argv)
+    const name = nameIndex === -1 ? undefined : this.argv[nameIndex]
+    if (name === undefined) {
       throw new IdpError('Missing the action name', {code: 'USAGE_INVALID', exitCode: ExitCode.usage, hint: 'Run `idp actions list` to see the action names, then `idp run <name>`.'})
     }
 
@@ -36,9 +36,23 @@ export default class Run extends IdpCommand {
       })
     }
 
-    const {flags} = await parseActionFlags(this, entry, [...leading, ...rest])
+    const {flags} = await parseActionFlags(this, entry, this.argv.filter((_, index) => index !== nameIndex))
     await runParsedAction(this, entry, flags)
   }
+}
+
+// Flags of `idp run` itself that take a value, so that their value is not read as ACTION.
+const FLAGS_WITH_VALUES = new Set(['--config', '--values'])
+
+/** Finds ACTION: the first argument that is neither a flag nor the value of one. */
+function actionNameIndex(argv: string[]): number {
+  for (let index = 0; index < argv.length; index++) {
+    const argument = argv[index]
+    if (FLAGS_WITH_VALUES.has(argument)) index++
+    else if (!argument.startsWith('-')) return index
+  }
+
+  return -1
 }
 
 function flagValue(argv: string[], flag: string): string | undefined {
