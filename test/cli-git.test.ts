@@ -267,8 +267,46 @@ describe('idp db create errors', () => {
   it('explains an invalid name in words (FC03)', () => {
     const result = run(['db', 'create', '--name', 'Orders_DB', '--team', 'payments', '--yes'])
     assert.equal(result.status, 2)
-    assert.match(result.stderr, /^ {2}--name: "Orders_DB" is not a valid Database name: lowercase letters, digits and hyphens, 3 to 31 characters, starting with a letter$/m)
+    assert.match(result.stderr, /^ {2}--name: "Orders_DB" is not a valid Database name: lowercase letters, digits and hyphens, 3 to 31 characters, starting with a letter, with no trailing or double hyphen$/m)
     assert.doesNotMatch(result.stderr, /\^\[a-z\]/)
+  })
+
+  for (const name of ['orders-', 'a--b', '1orders', 'ab']) {
+    it(`rejects the database name ${name} (FC13)`, () => {
+      const result = run(['db', 'create', '--name', name, '--team', 'payments', '--dry-run'])
+      assert.equal(result.status, 2)
+      assert.ok(result.stderr.includes(`--name: "${name}" is not a valid Database name`), result.stderr)
+    })
+  }
+
+  it('refuses to change an existing database of another team', () => {
+    const repository = join(dir.path, 'infra')
+    dir.write('.idprc.yaml', `target:\n  git:\n    path: ${repository}\n`)
+    assert.equal(run([...REQUEST, '--yes']).status, 0)
+    git(repository, ['merge', '--quiet', '--ff-only', 'idp/db-create/orders-db-dev'])
+    git(repository, ['branch', '-D', 'idp/db-create/orders-db-dev'])
+
+    const result = run(['db', 'create', '--name', 'orders-db', '--team', 'billing', '--yes'])
+    assert.equal(result.status, 2)
+    assert.match(result.stderr, /^Error: databases\/dev\/orders-db\/README\.md, databases\/dev\/orders-db\/main\.tf already exist with other content in the local git repository /m)
+    assert.equal(git(repository, ['branch', '--list', 'idp/*']), '')
+  })
+
+  it('reports an unexpected failure in one line, as JSON under --json', () => {
+    dir.write('statefile', 'not a folder\n')
+    const result = run([...REQUEST, '--yes', '--json'], {XDG_STATE_HOME: join(dir.path, 'statefile')})
+    assert.equal(result.status, 1)
+    const document = JSON.parse(result.stdout)
+    assert.equal(document.error.code, 'UNEXPECTED')
+    assert.match(document.error.message, /^Unexpected failure: ENOTDIR/)
+    assert.equal(result.stderr.includes('    at '), false, 'no stack trace')
+  })
+
+  it('rejects an API URL that is not a URL', () => {
+    dir.write('.idprc.yaml', 'target:\n  github:\n    repository: acme/infrastructure\n')
+    const result = run([...REQUEST, '--yes'], {GH_TOKEN: 'x', GITHUB_API_URL: 'not a url'})
+    assert.equal(result.status, 2)
+    assert.match(result.stderr, /^Error: GITHUB_API_URL is not a valid URL: "not a url"$/m)
   })
 
   it('rejects an unknown flag by name', () => {

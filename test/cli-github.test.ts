@@ -87,6 +87,7 @@ describe('idp db create to GitHub', () => {
     const [pull] = server.pullRequests('acme', 'infrastructure')
     const body = pull.body ?? ''
     for (const expected of [
+      'Requested by `',
       '| size | large (Large: 8 vCPU, 32 GB) |',
       '- `aws_db_instance` **orders-db**: PostgreSQL 16, Large: 8 vCPU, 32 GB, Multi-AZ standby',
       '- **team:payments** gets `orders_db_readwrite` on database orders_db: Read and write all tables',
@@ -168,6 +169,12 @@ describe('idp db create to GitHub', () => {
     const result = await run([...request('dev', 'small'), '--yes'])
     assert.equal(result.status, 1)
     assert.match(result.stderr, /acme\/absent was not found, or is not visible to this token/)
+  })
+
+  it('says GitHub cannot be reached when nothing answers', async () => {
+    const result = await runCliAsync([...request('dev', 'small'), '--yes'], {cwd: join(dir.path, 'work'), env: {...env, GITHUB_API_URL: 'http://127.0.0.1:9'}})
+    assert.equal(result.status, 1)
+    assert.match(result.stderr, /^Error: Reading the base branch failed: cannot reach http:\/\/127\.0\.0\.1:9: /m)
   })
 
   it('stops at the failing step and says which request failed (FC23)', async () => {

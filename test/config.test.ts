@@ -55,6 +55,13 @@ describe('configuration loading', () => {
     assert.deepEqual(config.sources, [])
   })
 
+  it('searches only the working folder outside home and repositories (FC25)', async () => {
+    dir.write('.idprc.yaml', 'target:\n  github:\n    repository: attacker/elsewhere\n')
+    const config = await loadConfig({cwd: join(dir.path, 'x', 'y'), env})
+    assert.deepEqual(config.target, {})
+    assert.deepEqual(config.sources, [])
+  })
+
   it('stops the search at the nearest package.json (FC25)', async () => {
     dir.write('.idprc.yaml', 'user: {team: wrong}\n')
     dir.write('app/package.json', '{"name": "app"}')

@@ -18,7 +18,7 @@ const database = manifestWith(
     name: {type: 'string', title: 'Database name', pattern: '^[a-z][a-z0-9-]{2,30}$', errorMessage: 'lowercase letters, digits and hyphens, 3 to 31 characters, starting with a letter'},
     environment: {type: 'string', title: 'Environment', enum: ['dev', 'staging', 'production'], default: 'dev'},
     size: {type: 'string', title: 'Size', enum: ['small', 'medium', 'large'], enumNames: ['Small: 2 vCPU, 8 GB', 'Medium: 4 vCPU, 16 GB', 'Large: 8 vCPU, 32 GB'], default: 'small'},
-    team: {type: 'string', title: 'Owning team', default: '${{ user.team }}'},
+    team: {type: 'string', title: 'Owning team', pattern: '^[a-z0-9][a-z0-9-]{0,38}$', default: '${{ user.team }}'},
   },
   ['name', 'environment', 'size', 'team'],
 )
@@ -108,6 +108,15 @@ describe('input precedence', () => {
 })
 
 describe('input errors', () => {
+  it('checks a default from user context like a given value', async () => {
+    const error = await rejection(resolveInputs({manifest: database, flags: {name: 'orders-db'}, user: {team: 'Payments Team\n### Approval'}}))
+    assert.equal(error.code, 'INPUT_INVALID')
+    assert.deepEqual(
+      error.problems.map((problem) => problem.path),
+      ['default of --team from user.team'],
+    )
+  })
+
   it('names every missing flag at once', async () => {
     const error = await rejection(resolveInputs({manifest: database, flags: {}, user: {}}))
     assert.equal(error.code, 'INPUT_MISSING')

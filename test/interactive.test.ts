@@ -6,7 +6,7 @@ import {git, sandboxEnv} from './support/cli.js'
 import {KEYS, type PtySession, spawnCli} from './support/pty.js'
 import {tempDir, type TempDir} from './support/temp.js'
 
-const NAME_RULE = 'lowercase letters, digits and hyphens, 3 to 31 characters, starting with a letter'
+const NAME_RULE = 'lowercase letters, digits and hyphens, 3 to 31 characters, starting with a letter, with no trailing or double hyphen'
 const SIZE_CHOICES = ['Small: 2 vCPU, 8 GB, $50/month', 'Medium: 4 vCPU, 16 GB, $150/month', 'Large: 8 vCPU, 32 GB, $400/month']
 const ALL_FLAGS = ['--name', 'orders-db', '--environment', 'dev', '--size', 'small', '--team', 'payments', '--yes']
 

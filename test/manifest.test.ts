@@ -52,8 +52,8 @@ describe('bundled db-create manifest', () => {
   it('states the name rule in words', async () => {
     const {manifest} = await loadManifest(dbCreateFile)
     const name = manifest.spec.inputs.properties.name
-    assert.equal(name.pattern, '^[a-z][a-z0-9-]{2,30}$')
-    assert.equal(name.errorMessage, 'lowercase letters, digits and hyphens, 3 to 31 characters, starting with a letter')
+    assert.equal(name.pattern, '^(?!.*--)[a-z][a-z0-9-]{1,29}[a-z0-9]$')
+    assert.equal(name.errorMessage, 'lowercase letters, digits and hyphens, 3 to 31 characters, starting with a letter, with no trailing or double hyphen')
   })
 })
 

@@ -106,7 +106,11 @@ export async function resolveInputs(options: ResolveInputsOptions): Promise<Reco
   const missing: InputDefinition[] = []
   for (const definition of pending) {
     const fallback = defaultOf(definition.schema, options.user)
-    if (options.prompter) {
+    // A default taken from configuration is data from a file like any values file, so it is
+    // checked the same way before it can reach a template or a pull request.
+    const defaultProblem = fallback === undefined ? undefined : validateInput(definition.schema, fallback)
+    if (defaultProblem) problems.push({path: `default of --${definition.flag} from ${String(definition.schema.default).replaceAll(/\$\{\{\s*|\s*\}\}/g, '')}`, message: defaultProblem})
+    else if (options.prompter) {
       resolved[definition.name] = await options.prompter.ask(promptRequest(definition, fallback, resolved, options))
     } else if (fallback !== undefined) {
       resolved[definition.name] = fallback
@@ -115,6 +119,7 @@ export async function resolveInputs(options: ResolveInputsOptions): Promise<Reco
     }
   }
 
+  if (problems.length > 0) throw invalidInputError(options.manifest, problems)
   if (missing.length > 0) throw missingInputError(options.manifest, missing)
   return resolved
 }

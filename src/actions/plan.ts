@@ -82,9 +82,11 @@ export async function createPlan(options: CreatePlanOptions): Promise<Plan> {
 
   const rendered = await renderFiles(loaded, context)
   const files = await options.target.compare(rendered)
+  checkNoOverwrite(loaded, files, options.target)
 
   const publish = manifest.spec.steps.find((step) => step.action === 'publish:pull-request')!
   const branch = checkBranchName(renderString(String(publish.with.branch), context))
+  await options.target.checkBranch?.(branch)
   const title = renderString(String(publish.with.title), context)
   const description = publish.with.description === undefined ? undefined : renderString(String(publish.with.description), context)
   const plan: Plan = {
@@ -219,6 +221,22 @@ function policyRequest(options: {
     permissions: options.permissions.map((permission) => ({...permission})),
     requester: options.requester,
   }
+}
+
+/**
+ * Rejects a request whose files already exist with other content on the base branch: the
+ * template steps create resources, and changing someone else's existing resource under a
+ * "create" request would hide the change from approvers and from the policy.
+ */
+function checkNoOverwrite(loaded: LoadedManifest, files: PlannedFile[], target: DeliveryTarget): void {
+  const modified = files.filter((file) => file.status === 'modified')
+  if (modified.length === 0) return
+  throw new IdpError(`${modified.map((file) => file.path).join(', ')} already ${modified.length === 1 ? 'exists' : 'exist'} with other content in the ${target.description}`, {
+    code: 'RESOURCE_EXISTS',
+    exitCode: 2,
+    details: {files: modified.map((file) => file.path)},
+    hint: `${loaded.manifest.metadata.title} creates new resources: choose another name, or change the existing files with a reviewed pull request.`,
+  })
 }
 
 function decisionLabels(decision: Decision, extra: unknown): string[] {

@@ -13,7 +13,8 @@ export function requestBody(plan: Plan, description?: string): string {
   const lines: string[] = []
   lines.push(`## ${plan.action.title}: self-service request`, '')
   if (description) lines.push(description, '')
-  lines.push(`Requested by **${plan.requester.name}** (${plan.requester.login}${plan.requester.team ? `, team ${plan.requester.team}` : ''}) with \`idp ${plan.action.command}\`.`, '')
+  const {requester} = plan
+  lines.push(`Requested by ${code(requester.name)} (login ${code(requester.login)}${requester.team ? `, team ${code(requester.team)}` : ''}) with \`idp ${plan.action.command}\`.`, '')
 
   lines.push('### Inputs', '', '| Input | Value |', '|---|---|')
   for (const [name, value] of Object.entries(plan.inputs)) {
@@ -78,6 +79,14 @@ export function machineRequest(plan: Plan): Record<string, unknown> {
     },
     files: plan.files.map((file) => file.path),
   }
+}
+
+/**
+ * Writes text from configuration (names, logins) as one inline code span, so that it cannot
+ * add headings, links or HTML to the body that approvers read.
+ */
+function code(text: string): string {
+  return `\`${text.replaceAll(/[\r\n`]+/g, ' ')}\``
 }
 
 function formatValue(value: unknown): string {

@@ -58,8 +58,8 @@ export abstract class IdpCommand extends Command {
   }
 
   override async catch(error: unknown): Promise<void> {
-    const failure = toIdpError(error)
-    if (!failure) throw error
+    if (process.env.IDP_DEBUG && !(error instanceof IdpError)) throw error
+    const failure = toIdpError(error) ?? unexpectedError(error)
     process.exitCode = failure.exitCode
     if (this.json) {
       this.printJson({error: {code: failure.code, message: failure.message, exitCode: failure.exitCode, problems: failure.problems, hint: failure.hint, ...failure.details}})
@@ -73,6 +73,20 @@ export abstract class IdpCommand extends Command {
     if (typeof failure.details.journal === 'string') lines.push(`The run journal is ${failure.details.journal}`)
     this.err(lines.join('\n'))
   }
+}
+
+/**
+ * Wraps an error idp did not expect, which is a bug or an environment problem (a file where
+ * a folder should be), so that it is still one line and, under --json, one JSON document.
+ */
+function unexpectedError(error: unknown): IdpError {
+  const message = error instanceof Error ? error.message.split('\n')[0] : String(error)
+  return new IdpError(`Unexpected failure: ${message}`, {
+    code: 'UNEXPECTED',
+    exitCode: ExitCode.failure,
+    cause: error,
+    hint: 'If the message points at a file or folder, fix it and run the command again. Otherwise this is a bug in idp: report it with the command you ran, and set IDP_DEBUG=1 to see the stack trace.',
+  })
 }
 
 /** Converts errors the user caused into IdpError; returns undefined for bugs. */

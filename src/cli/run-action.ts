@@ -181,7 +181,7 @@ async function createTarget(config: IdpConfig, dryRun: boolean, progress: Termin
   }
 
   if (github) {
-    const apiUrl = env.GITHUB_API_URL || github.apiUrl || 'https://api.github.com'
+    const apiUrl = checkApiUrl(env.GITHUB_API_URL ? 'GITHUB_API_URL' : 'target.github.apiUrl', env.GITHUB_API_URL || github.apiUrl || 'https://api.github.com')
     const token = await findToken(apiUrl, env)
     if (!token) {
       if (dryRun) {
@@ -209,6 +209,25 @@ async function createTarget(config: IdpConfig, dryRun: boolean, progress: Termin
 
   const path = git?.path ?? join(env.XDG_DATA_HOME || join(homedir(), '.local', 'share'), 'idp', 'infrastructure')
   return createGitTarget({path, baseBranch: git?.baseBranch, author: {name: 'idp', email: 'idp@localhost'}})
+}
+
+function checkApiUrl(origin: string, apiUrl: string): string {
+  let url: URL | undefined
+  try {
+    url = new URL(apiUrl)
+  } catch {
+    url = undefined
+  }
+
+  if (!url || !['http:', 'https:'].includes(url.protocol)) {
+    throw new IdpError(`${origin} is not a valid URL: ${JSON.stringify(apiUrl)}`, {
+      code: 'CONFIG_INVALID',
+      exitCode: ExitCode.usage,
+      hint: 'Use https://api.github.com, or https://HOST/api/v3 for GitHub Enterprise Server.',
+    })
+  }
+
+  return apiUrl
 }
 
 function uncomparedTarget(repository: string): DeliveryTarget {

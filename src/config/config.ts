@@ -108,14 +108,19 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<IdpCo
   return mergeConfigs(results.filter((result): result is NonNullable<CosmiconfigResult> => result !== null))
 }
 
-/** Finds the folder where the upward search stops: the repository root, the package root, or home. */
+/**
+ * Finds the folder where the upward search stops: the repository root, the package root, or
+ * home. Outside home with neither marker above, only the working folder itself is searched,
+ * so a file in a shared folder such as /tmp is never picked up from a subfolder.
+ */
 export function projectRoot(cwd: string): string {
   const home = homedir()
   let dir = cwd
   for (;;) {
     if (existsSync(join(dir, '.git')) || existsSync(join(dir, 'package.json'))) return dir
     const parent = dirname(dir)
-    if (dir === home || parent === dir) return dir
+    if (dir === home) return dir
+    if (parent === dir) return cwd
     dir = parent
   }
 }

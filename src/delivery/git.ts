@@ -33,6 +33,9 @@ export function createGitTarget(options: GitTargetOptions): DeliveryTarget {
       {id: 'branch', title: 'Create the branch'},
     ],
     compare: (files) => compareWithBase(options, files),
+    async checkBranch(branch) {
+      if ((await isRepository(path)) && (await refExists(path, `refs/heads/${branch}`))) throw branchExistsError(path, branch)
+    },
     deliver: (change, progress, hooks) => deliver(options, change, progress, hooks),
   }
 }
@@ -40,7 +43,17 @@ export function createGitTarget(options: GitTargetOptions): DeliveryTarget {
 async function compareWithBase(options: GitTargetOptions, files: RenderedFile[]): Promise<PlannedFile[]> {
   if (!(await isRepository(options.path))) return files.map((file) => ({...file, status: 'added'}))
   const base = await baseBranchOf(options)
-  if (!(await refExists(options.path, `refs/heads/${base}`))) return files.map((file) => ({...file, status: 'added'}))
+  if (!(await refExists(options.path, `refs/heads/${base}`))) {
+    if (options.baseBranch) {
+      throw new IdpError(`The base branch ${base} does not exist in ${options.path}`, {
+        code: 'BASE_BRANCH_NOT_FOUND',
+        exitCode: 2,
+        hint: `Set target.git.baseBranch to an existing branch (see \`git -C "${options.path}" branch\`), or remove it to use the checked-out branch.`,
+      })
+    }
+
+    return files.map((file) => ({...file, status: 'added'}))
+  }
 
   const listing = await git(options.path, ['ls-tree', '-r', '-z', `refs/heads/${base}`, '--', ...files.map((file) => file.path)])
   const existing = new Map<string, {mode: string; id: string}>()
@@ -200,7 +213,7 @@ function branchExistsError(path: string, branch: string): IdpError {
     code: 'BRANCH_EXISTS',
     exitCode: 1,
     details: {branch},
-    hint: `Inspect it with \`git -C ${path} log ${branch}\`; to propose another change, use another name.`,
+    hint: `Inspect it with \`git -C "${path}" log ${branch}\`, and delete it once merged or abandoned; to propose another change, use another name.`,
   })
 }
 

@@ -27,7 +27,9 @@ export function githubError(error: unknown, context: GitHubErrorContext): IdpErr
 
   const failure = error as ResponseLike & Error
   const status = failure.status
-  if (status === undefined) {
+  // Octokit reports a request that got no response at all (refused, reset, bad URL) as a
+  // status 500 error without a response.
+  if (status === undefined || (status === 500 && failure.response === undefined)) {
     return new IdpError(`${context.step} failed: cannot reach ${context.apiUrl}: ${failure.message}`, {
       code: 'GITHUB_UNREACHABLE',
       exitCode: 1,

@@ -48,6 +48,8 @@ export interface DeliveryTarget {
   summary: Record<string, unknown>
   /** The steps `deliver` runs, in order, for the journal. */
   steps: DeliveryStep[]
+  /** Rejects a branch name that already exists, before anything is written. Only reads. */
+  checkBranch?(branch: string): Promise<void>
   /** Compares rendered files with the base branch. Only reads. */
   compare(files: RenderedFile[]): Promise<PlannedFile[]>
   /** Commits the change on a new branch and, for GitHub, opens the pull request. */
