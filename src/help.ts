@@ -9,10 +9,15 @@ export const EXIT_CODES_HELP = `EXIT CODES
   4    GitHub token missing or rejected
   130  Cancelled by the user (Ctrl-C, or "no" at the confirmation)`
 
-/** oclif's help, with the exit codes added to the root page. */
+/** oclif's help, with the exit codes added to the root page and to every command's page. */
 export default class IdpHelp extends Help {
   protected override async showRootHelp(): Promise<void> {
     await super.showRootHelp()
     this.log(`\n${EXIT_CODES_HELP}\n`)
+  }
+
+  override async showCommandHelp(command: Parameters<Help['showCommandHelp']>[0]): Promise<void> {
+    await super.showCommandHelp(command)
+    this.log(`${EXIT_CODES_HELP}\n`)
   }
 }

@@ -108,8 +108,8 @@ describe('idp db create to the default local repository', () => {
     const result = runCli(['db', 'create', '--name', 'orders-db', '--environment', 'production', '--size', 'small', '--team', 'payments', '--yes'], {cwd: cwd(), env})
     assert.equal(result.status, 0, result.stderr)
     assert.match(result.stderr, /^Estimated cost: \$100\/month \(USD\)$/m)
-    assert.match(result.stderr, /^Approval: needs approval from 1 from @team-leads$/m)
-    assert.match(result.stdout, /^Decision: needs approval from 1 from @team-leads$/m)
+    assert.match(result.stderr, /^Approval: needs approval: 1 from @team-leads$/m)
+    assert.match(result.stdout, /^Decision: needs approval: 1 from @team-leads$/m)
     const mainTf = git(repository, ['show', 'idp/db-create/orders-db-production:databases/production/orders-db/main.tf'])
     assert.match(mainTf, /multi_az {7}= true/)
   })
@@ -309,10 +309,30 @@ describe('idp db create errors', () => {
     assert.match(result.stderr, /^Error: GITHUB_API_URL is not a valid URL: "not a url"$/m)
   })
 
+  it('reports a broken package.json as a configuration error', () => {
+    dir.write('package.json', '{"name": "x", bad json')
+    const result = run([...REQUEST, '--dry-run'])
+    assert.equal(result.status, 2)
+    assert.match(result.stderr, /^Error: Cannot read the configuration in .*: JSON Error in .*package\.json/m)
+  })
+
+  it('suggests the closest allowed value of an enum flag', () => {
+    const result = run(['db', 'create', '--name', 'orders-db', '--team', 'payments', '--environment', 'prod', '--yes'])
+    assert.equal(result.status, 2)
+    assert.match(result.stderr, /^Next: For example: idp db create --environment production$/m)
+  })
+
+  it('ignores a relative XDG_STATE_HOME, as the XDG specification requires', () => {
+    const result = run([...REQUEST, '--yes'], {XDG_STATE_HOME: 'relative/state'})
+    assert.equal(result.status, 0, result.stderr)
+    assert.equal(existsSync(join(dir.path, 'relative')), false)
+    assert.equal(readdirSync(join(dir.path, 'home', '.local', 'state', 'idp', 'runs')).length, 1)
+  })
+
   it('rejects an unknown flag by name', () => {
     const result = run([...REQUEST, '--sise', 'small', '--yes'])
     assert.equal(result.status, 2)
-    assert.match(result.stderr, /Nonexistent flag: --sise/)
+    assert.match(result.stderr, /^Error: Unknown flag for idp db create: --sise \(did you mean --size\?\)$/m)
     assert.doesNotMatch(result.stderr, /\n\s+at /, 'no stack trace')
   })
 
@@ -395,6 +415,7 @@ describe('idp catalog commands', () => {
   it('derives db create flags and enum options from the manifest', () => {
     const result = runCli(['db', 'create', '--help'], {cwd: dir.path, env: sandboxEnv(join(dir.path, 'home'))})
     assert.equal(result.status, 0)
+    assert.match(result.stdout, /^EXIT CODES$/m)
     assert.match(result.stdout, /<options: small\|medium\|large>/)
     assert.match(result.stdout, /<options: dev\|staging\|production>/)
     assert.match(result.stdout, /--name=<value>/)

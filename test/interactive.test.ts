@@ -105,7 +105,7 @@ describe('idp db create in a terminal', () => {
 
     assert.equal(exitCode, 0, cli.screen)
     assert.match(cli.screen, /^Estimated cost: \$150\/month \(USD\)$/m)
-    assert.match(cli.screen, /^Approval: needs approval from 1 from @team-leads$/m)
+    assert.match(cli.screen, /^Approval: needs approval: 1 from @team-leads$/m)
     assert.equal(git(repository(), ['log', '-1', '--format=%s', 'idp/db-create/orders-db-dev']), 'Create PostgreSQL database orders-db (dev, medium)')
   })
 

@@ -250,17 +250,19 @@ export function validateInput(schema: InputSchema, value: unknown): string | und
   }
 
   if (typeof value === 'string') {
+    // JSON quoting shows control characters such as a newline as escapes, on one line.
+    const quoted = JSON.stringify(value)
     if (value === '' && schema.minLength === undefined) return `${title} cannot be empty${rule ? `: ${rule}` : ''}`
     if (schema.pattern && !new RegExp(schema.pattern, 'u').test(value)) {
-      return `"${value}" is not a valid ${title}${rule ? `: ${rule}` : ''}`
+      return `${quoted} is not a valid ${title}${rule ? `: ${rule}` : ''}`
     }
 
     if (schema.minLength !== undefined && value.length < schema.minLength) {
-      return `"${value}" is too short for ${title}: at least ${schema.minLength} characters`
+      return `${quoted} is too short for ${title}: at least ${schema.minLength} characters`
     }
 
     if (schema.maxLength !== undefined && value.length > schema.maxLength) {
-      return `"${value}" is too long for ${title}: at most ${schema.maxLength} characters`
+      return `${quoted} is too long for ${title}: at most ${schema.maxLength} characters`
     }
   }
 

@@ -1,7 +1,8 @@
 import {randomBytes} from 'node:crypto'
 import {mkdir, readFile, rename, writeFile} from 'node:fs/promises'
-import {homedir} from 'node:os'
 import {join} from 'node:path'
+
+import {xdgDir} from '../xdg.js'
 
 /** Status of a run or of one of its steps. */
 export type RunStatus = 'running' | 'succeeded' | 'failed' | 'interrupted'
@@ -34,7 +35,7 @@ export interface JournalEntry {
 
 /** The journal folder: `$XDG_STATE_HOME/idp/runs`, by default `~/.local/state/idp/runs`. */
 export function runsDir(env: NodeJS.ProcessEnv = process.env): string {
-  return join(env.XDG_STATE_HOME || join(homedir(), '.local', 'state'), 'idp', 'runs')
+  return join(xdgDir(env, 'XDG_STATE_HOME'), 'idp', 'runs')
 }
 
 /** Creates a sortable, unique run id such as `20261204-203015-3f9a1c`. */

@@ -1,4 +1,5 @@
 import {Flags, type Interfaces} from '@oclif/core'
+import {closest} from 'fastest-levenshtein'
 
 import type {CatalogEntry} from '../actions/catalog.js'
 import {flagNameOf} from '../actions/input-names.js'
@@ -90,8 +91,25 @@ export async function parseActionFlags(command: IdpCommand, entry: CatalogEntry,
       argv,
     )
   } catch (error) {
-    throw enumFlagError(entry, error) ?? error
+    throw enumFlagError(entry, error) ?? unknownFlagError(entry, error) ?? error
   }
+}
+
+// oclif reports unknown flags as "Nonexistent flag: --nam" (or "flags: --a, --b").
+const NONEXISTENT_FLAG = /Nonexistent flags?: (.+)$/m
+
+function unknownFlagError(entry: CatalogEntry, error: unknown): IdpError | undefined {
+  const match = error instanceof Error ? NONEXISTENT_FLAG.exec(error.message.replaceAll(/\u001B\[[0-9;]*m/g, '')) : null
+  if (!match) return undefined
+  const unknown = match[1].split(',').map((flag) => flag.trim())
+  const known = [...Object.keys(actionFlags), ...Object.keys(IdpCommand.baseFlags), ...Object.keys(entry.inputs).map(flagNameOf)].map((flag) => `--${flag}`)
+  const suggestions = unknown.map((flag) => `${flag} (did you mean ${closest(flag.split('=')[0], known)}?)`)
+  return new IdpError(`Unknown ${unknown.length === 1 ? 'flag' : 'flags'} for idp ${entry.command}: ${suggestions.join(', ')}`, {
+    code: 'USAGE_INVALID',
+    exitCode: ExitCode.usage,
+    details: {unknownFlags: unknown, knownFlags: known},
+    hint: `Known flags: ${known.join(', ')}. Run idp ${entry.command} --help for details.`,
+  })
 }
 
 // oclif reports an invalid option as "Expected --size=huge to be one of: small, medium, large".
@@ -111,8 +129,14 @@ function enumFlagError(entry: CatalogEntry, error: unknown): IdpError | undefine
     code: 'INPUT_INVALID',
     exitCode: ExitCode.usage,
     problems: [{path: `--${flag}`, message: `"${value}" is not one of ${schema.enum.map(String).join(', ')}`}],
-    hint: `For example: idp ${entry.command} --${flag} ${String(schema.enum[0])}`,
+    hint: `For example: idp ${entry.command} --${flag} ${suggestValue(value, schema.enum.map(String))}`,
   })
+}
+
+/** Suggests the allowed value a mistyped one most likely meant: one it abbreviates, else the closest spelling. */
+function suggestValue(value: string, allowed: string[]): string {
+  const lowered = value.toLowerCase()
+  return allowed.find((option) => option.toLowerCase().startsWith(lowered)) ?? closest(value, allowed)
 }
 
 function exampleLines(entry: CatalogEntry): string[] {

@@ -101,7 +101,12 @@ export function toIdpError(error: unknown): IdpError | undefined {
   }
 
   if (oclif?.exit !== undefined) {
-    return new IdpError(error.message.replaceAll(ANSI, ''), {code: 'USAGE_INVALID', exitCode: ExitCode.usage, cause: error})
+    return new IdpError(error.message.replaceAll(ANSI, '').split('\n')[0], {
+      code: 'USAGE_INVALID',
+      exitCode: ExitCode.usage,
+      hint: 'Run the command with --help to see its flags.',
+      cause: error,
+    })
   }
 
   return undefined

@@ -55,7 +55,7 @@ export function formatPlan(plan: Plan, chalk: ChalkInstance): string {
 export function formatDecision(decision: Decision, chalk: ChalkInstance): string {
   if (decision.outcome === 'auto_approve') return chalk.green('auto-approved')
   if (decision.outcome === 'deny') return chalk.red('denied')
-  return chalk.yellow(`needs approval from ${requiredApprovers(decision)}`)
+  return chalk.yellow(`needs approval: ${requiredApprovers(decision)}`)
 }
 
 /** "1 from @team-leads and 1 from @finance". */

@@ -1,5 +1,5 @@
 import {readFile} from 'node:fs/promises'
-import {homedir, userInfo} from 'node:os'
+import {userInfo} from 'node:os'
 import {join} from 'node:path'
 import {execFileSync} from 'node:child_process'
 import {parse as parseYaml} from 'yaml'
@@ -16,6 +16,7 @@ import {createGitTarget} from '../delivery/git.js'
 import type {DeliveryTarget, PlannedFile} from '../delivery/target.js'
 import {findToken} from '../delivery/token.js'
 import {ExitCode, IdpError} from '../errors.js'
+import {xdgDir} from '../xdg.js'
 import {bundledPolicyPath, loadPolicy} from '../policy/index.js'
 import {formatDiff, formatPlan, formatResult} from './plan-view.js'
 import {TerminalProgress} from './progress.js'
@@ -61,7 +62,8 @@ export async function runAction(options: RunActionOptions): Promise<void> {
     flags: options.inputFlags,
     values,
     user: config.user,
-    prompter: terminal.interactive ? inquirerPrompter : undefined,
+    // Standard input already carried the values, so it cannot answer prompts too.
+    prompter: terminal.interactive && flags.values !== '-' ? inquirerPrompter : undefined,
     describeChoice: (definition, value, answers) => describeChoice(loaded, config, definition, value, answers),
   })
 
@@ -100,8 +102,9 @@ export async function runAction(options: RunActionOptions): Promise<void> {
 
 async function confirm(flags: ActionFlags, terminal: TerminalCapabilities): Promise<void> {
   if (flags.yes) return
-  if (!terminal.interactive) {
-    throw new IdpError(`Confirmation needed, and prompting is off (${terminal.noPromptReason})`, {
+  if (!terminal.interactive || flags.values === '-') {
+    const reason = terminal.noPromptReason ?? 'standard input carried the values'
+    throw new IdpError(`Confirmation needed, and prompting is off (${reason})`, {
       code: 'CONFIRMATION_REQUIRED',
       exitCode: ExitCode.usage,
       hint: 'Add --yes to submit without asking, or --dry-run to only see the plan.',
@@ -207,7 +210,7 @@ async function createTarget(config: IdpConfig, dryRun: boolean, progress: Termin
     })
   }
 
-  const path = git?.path ?? join(env.XDG_DATA_HOME || join(homedir(), '.local', 'share'), 'idp', 'infrastructure')
+  const path = git?.path ?? join(xdgDir(env, 'XDG_DATA_HOME'), 'idp', 'infrastructure')
   return createGitTarget({path, baseBranch: git?.baseBranch, author: {name: 'idp', email: 'idp@localhost'}})
 }
 

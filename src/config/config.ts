@@ -7,6 +7,7 @@ import {dirname, join, resolve} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
 import {IdpError} from '../errors.js'
+import {xdgDir} from '../xdg.js'
 import type {YamlSource} from '../yaml-source.js'
 
 /** idp's configuration, merged from the user file and the project file. */
@@ -66,23 +67,7 @@ const SEARCH_PLACES = [
 export async function loadConfig(options: LoadConfigOptions = {}): Promise<IdpConfig> {
   const env = options.env ?? process.env
   const cwd = resolve(options.cwd ?? process.cwd())
-  const explorer = cosmiconfig(MODULE_NAME, {
-    searchPlaces: SEARCH_PLACES,
-    searchStrategy: 'global',
-    stopDir: projectRoot(cwd),
-    ignoreEmptySearchPlaces: false,
-    loaders: {
-      '.yaml': loadYaml,
-      '.yml': loadYaml,
-      noExt: loadYaml,
-      '.js': javaScriptLoader(defaultLoaders['.js']),
-      '.mjs': javaScriptLoader(defaultLoaders['.mjs']),
-      '.cjs': javaScriptLoader(defaultLoaders['.cjs']),
-      '.ts': loadTypeScript,
-      '.mts': loadTypeScript,
-    },
-    cache: false,
-  })
+  const explorer = createExplorer(cwd)
 
   const results: CosmiconfigResult[] = []
   const userFile = userConfigFile(env)
@@ -109,6 +94,46 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<IdpCo
 }
 
 /**
+ * Creates the cosmiconfig explorer. cosmiconfig reads package.json in the working folder as it
+ * is created, so a broken package.json is reported here, as a configuration error.
+ */
+function createExplorer(cwd: string) {
+  try {
+    return cosmiconfig(MODULE_NAME, {
+      searchPlaces: SEARCH_PLACES,
+      searchStrategy: 'global',
+      stopDir: projectRoot(cwd),
+      ignoreEmptySearchPlaces: false,
+      loaders: {
+        '.yaml': loadYaml,
+        '.yml': loadYaml,
+        noExt: loadYaml,
+        '.js': javaScriptLoader(defaultLoaders['.js']),
+        '.mjs': javaScriptLoader(defaultLoaders['.mjs']),
+        '.cjs': javaScriptLoader(defaultLoaders['.cjs']),
+        '.ts': loadTypeScript,
+        '.mts': loadTypeScript,
+      },
+      cache: false,
+    })
+  } catch (error) {
+    throw new IdpError(`Cannot read the configuration in ${cwd}: ${describeLoadError(error)}`, {
+      code: 'CONFIG_INVALID',
+      exitCode: 2,
+      cause: error,
+      hint: 'Fix the file named above.',
+    })
+  }
+}
+
+/** Describes a loader error in one line: its first line, and its last when the first ends with a colon. */
+function describeLoadError(error: unknown): string {
+  const lines = (error instanceof Error ? error.message : String(error)).split('\n').map((line) => line.trim()).filter(Boolean)
+  const first = lines[0] ?? 'unknown error'
+  return first.endsWith(':') && lines.length > 1 ? `${first} ${lines.at(-1)}` : first
+}
+
+/**
  * Finds the folder where the upward search stops: the repository root, the package root, or
  * home. Outside home with neither marker above, only the working folder itself is searched,
  * so a file in a shared folder such as /tmp is never picked up from a subfolder.
@@ -126,7 +151,7 @@ export function projectRoot(cwd: string): string {
 }
 
 function userConfigFile(env: NodeJS.ProcessEnv): string | undefined {
-  const base = env.XDG_CONFIG_HOME || join(homedir(), '.config')
+  const base = xdgDir(env, 'XDG_CONFIG_HOME')
   for (const name of ['config.yaml', 'config.yml', 'config.json']) {
     const file = join(base, MODULE_NAME, name)
     if (existsSync(file)) return file
@@ -210,7 +235,7 @@ async function loadFile(load: () => Promise<CosmiconfigResult>, where: string): 
     return result
   } catch (error) {
     if (error instanceof IdpError) throw error
-    throw new IdpError(`Cannot read the configuration ${where}: ${(error as Error).message.split('\n')[0]}`, {
+    throw new IdpError(`Cannot read the configuration ${where}: ${describeLoadError(error)}`, {
       code: 'CONFIG_INVALID',
       exitCode: 2,
       cause: error,
@@ -268,9 +293,4 @@ function mergeConfigs(results: Array<NonNullable<CosmiconfigResult>>): IdpConfig
 function resolvePath(base: string, path: string): string {
   if (path.startsWith('~/')) return join(homedir(), path.slice(2))
   return resolve(base, path)
-}
-
-/** Returns the folder that contains the user configuration file, for messages. */
-export function userConfigDir(env: NodeJS.ProcessEnv = process.env): string {
-  return join(env.XDG_CONFIG_HOME || join(homedir(), '.config'), MODULE_NAME)
 }

@@ -36,6 +36,9 @@ interface BaseState {
 
 // Rate-limit retries: a few, as GitHub's guidance for integrators advises against hammering.
 const MAX_RATE_LIMIT_RETRIES = 2
+// A wait longer than this (a primary limit resetting in an hour) fails with the time to retry
+// instead of leaving the terminal silent.
+const MAX_RATE_LIMIT_WAIT_SECONDS = 60
 
 /** A GitHub repository as the target: one commit through the Git Data API, then a pull request. */
 export function createGitHubTarget(options: GitHubTargetOptions): DeliveryTarget {
@@ -74,7 +77,7 @@ export function createGitHubTarget(options: GitHubTargetOptions): DeliveryTarget
           return result
         } catch (error) {
           const wrapped = githubError(error, {repository: options.repository, apiUrl: options.apiUrl, step: text})
-          activeStep.fail(`${text}: ${wrapped.message}`)
+          activeStep.fail(`${text}: failed`)
           throw wrapped
         } finally {
           activeStep = undefined
@@ -89,7 +92,7 @@ export function createGitHubTarget(options: GitHubTargetOptions): DeliveryTarget
 function createClient(options: GitHubTargetOptions, report: (message: string) => void): RestClient {
   const baseMs = options.retryBaseMs ?? 1000
   const onLimit = (kind: string) => (retryAfter: number, request: {method: string; url: string}, _octokit: unknown, retryCount: number) => {
-    if (retryCount >= MAX_RATE_LIMIT_RETRIES) return false
+    if (retryCount >= MAX_RATE_LIMIT_RETRIES || retryAfter > MAX_RATE_LIMIT_WAIT_SECONDS) return false
     report(`GitHub ${kind} reached on ${request.method} ${request.url}: waiting ${retryAfter} s before retry ${retryCount + 1} of ${MAX_RATE_LIMIT_RETRIES}`)
     return true
   }

@@ -1,0 +1,14 @@
+import {homedir} from 'node:os'
+import {isAbsolute, join} from 'node:path'
+
+/**
+ * Returns an XDG base folder: the variable's value when it is an absolute path, otherwise the
+ * default below home. The XDG Base Directory specification says relative paths are invalid
+ * and must be ignored.
+ */
+export function xdgDir(env: NodeJS.ProcessEnv, variable: 'XDG_CONFIG_HOME' | 'XDG_DATA_HOME' | 'XDG_STATE_HOME'): string {
+  const value = env[variable]
+  if (value && isAbsolute(value)) return value
+  const defaults = {XDG_CONFIG_HOME: ['.config'], XDG_DATA_HOME: ['.local', 'share'], XDG_STATE_HOME: ['.local', 'state']}
+  return join(homedir(), ...defaults[variable])
+}
