@@ -78,6 +78,7 @@ describe('idp db create to GitHub', () => {
     assert.match(result.stdout, /^Pull request: http:\/\/127\.0\.0\.1:\d+\/acme\/infrastructure\/pull\/1$/m)
     assert.match(result.stdout, /^Decision: auto-approved$/m)
     assert.match(result.stdout, /^Next: no approval is needed: merge the pull request once its checks pass\.$/m)
+    assert.match(result.stderr, /^✔ Read acme\/infrastructure at main [0-9a-f]{12}$/m)
     assert.doesNotMatch(result.stderr, TERMINAL_CONTROL)
   })
 

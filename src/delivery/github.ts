@@ -50,7 +50,7 @@ export function createGitHubTarget(options: GitHubTargetOptions): DeliveryTarget
   })
   let base: Promise<BaseState> | undefined
   const readBase = () => {
-    base ??= readBaseState(client, owner, repo, options)
+    base ??= reportReading(readBaseState(client, owner, repo, options), options)
     return base
   }
 
@@ -112,6 +112,19 @@ function createClient(options: GitHubTargetOptions, report: (message: string) =>
       write: new Bottleneck.Group({maxConcurrent: 2, minTime: 0}),
     },
   })
+}
+
+/** Shows the base branch read as a step, so that retries against a slow server are not silent. */
+async function reportReading(reading: Promise<BaseState>, options: GitHubTargetOptions): Promise<BaseState> {
+  const step = options.progress?.step(`Reading ${options.repository}`)
+  try {
+    const state = await reading
+    step?.succeed(`Read ${options.repository} at ${state.branch} ${state.commit.slice(0, 12)}`)
+    return state
+  } catch (error) {
+    step?.fail(`Reading ${options.repository}: failed`)
+    throw error
+  }
 }
 
 async function readBaseState(client: RestClient, owner: string, repo: string, options: GitHubTargetOptions): Promise<BaseState> {
