@@ -1,0 +1,87 @@
+import {join} from 'node:path'
+
+import type {IdpConfig} from '../config/config.js'
+import {createGitHubTarget} from '../delivery/github.js'
+import {createGitTarget} from '../delivery/git.js'
+import type {DeliveryTarget, PlannedFile} from '../delivery/target.js'
+import {findToken} from '../delivery/token.js'
+import {ExitCode, IdpError} from '../errors.js'
+import {xdgDir} from '../xdg.js'
+import type {TerminalProgress} from './progress.js'
+
+/**
+ * Creates the delivery target from the configuration: GitHub when a repository is configured,
+ * otherwise a local git repository. Checks the API URL and finds the token first.
+ */
+export async function createTarget(config: IdpConfig, dryRun: boolean, progress: TerminalProgress, env: NodeJS.ProcessEnv): Promise<DeliveryTarget> {
+  const {github, git} = config.target
+  if (github && git) {
+    throw new IdpError('Both target.github and target.git are configured; a request goes to one target', {
+      code: 'CONFIG_INVALID',
+      exitCode: ExitCode.usage,
+      hint: `Remove one of them from ${config.sources.at(-1) ?? 'the configuration'}.`,
+    })
+  }
+
+  if (github) {
+    const apiUrl = checkApiUrl(env.GITHUB_API_URL ? 'GITHUB_API_URL' : 'target.github.apiUrl', env.GITHUB_API_URL || github.apiUrl || 'https://api.github.com')
+    const token = await findToken(apiUrl, env)
+    if (!token) {
+      if (dryRun) {
+        progress.warn(`No GitHub token: the files are not compared with ${github.repository}. Set GH_TOKEN to compare them.`)
+        return uncomparedTarget(github.repository)
+      }
+
+      throw new IdpError(`No GitHub token found to open a pull request in ${github.repository}`, {
+        code: 'AUTH_MISSING',
+        exitCode: ExitCode.auth,
+        hint: 'Set GH_TOKEN (or GITHUB_TOKEN) to a token with the "repo" scope, or log in with `gh auth login`.',
+      })
+    }
+
+    const retryBase = Number(env.IDP_GITHUB_RETRY_BASE_MS)
+    return createGitHubTarget({
+      repository: github.repository,
+      baseBranch: github.baseBranch,
+      apiUrl,
+      token: token.token,
+      progress,
+      retryBaseMs: Number.isFinite(retryBase) && retryBase >= 0 && env.IDP_GITHUB_RETRY_BASE_MS ? retryBase : undefined,
+    })
+  }
+
+  const path = git?.path ?? join(xdgDir(env, 'XDG_DATA_HOME'), 'idp', 'infrastructure')
+  return createGitTarget({path, baseBranch: git?.baseBranch, author: {name: 'idp', email: 'idp@localhost'}})
+}
+
+function checkApiUrl(origin: string, apiUrl: string): string {
+  let url: URL | undefined
+  try {
+    url = new URL(apiUrl)
+  } catch {
+    url = undefined
+  }
+
+  if (!url || !['http:', 'https:'].includes(url.protocol)) {
+    throw new IdpError(`${origin} is not a valid URL: ${JSON.stringify(apiUrl)}`, {
+      code: 'CONFIG_INVALID',
+      exitCode: ExitCode.usage,
+      hint: 'Use https://api.github.com, or https://HOST/api/v3 for GitHub Enterprise Server.',
+    })
+  }
+
+  return apiUrl
+}
+
+function uncomparedTarget(repository: string): DeliveryTarget {
+  return {
+    kind: 'github',
+    description: `GitHub repository ${repository} (not compared: no token)`,
+    summary: {kind: 'github', repository},
+    steps: [],
+    compare: async (files) => files.map((file): PlannedFile => ({...file, status: 'added'})),
+    deliver: async () => {
+      throw new IdpError('No GitHub token', {code: 'AUTH_MISSING', exitCode: ExitCode.auth})
+    },
+  }
+}
