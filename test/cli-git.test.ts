@@ -114,13 +114,40 @@ describe('idp db create to the default local repository', () => {
     assert.match(mainTf, /multi_az {7}= true/)
   })
 
-  it('rejects a second request for an existing branch without touching it', () => {
+  it('reports a re-run of the same request instead of committing again', () => {
+    runCli([...REQUEST, '--yes'], {cwd: cwd(), env})
+    const before = git(repository, ['rev-parse', 'idp/db-create/orders-db-dev'])
+    const result = runCli([...REQUEST, '--yes', '--json'], {cwd: cwd(), env})
+    assert.equal(result.status, 0, result.stderr)
+    const document = JSON.parse(result.stdout)
+    assert.equal(document.existing, true)
+    assert.equal(document.commit, before)
+    assert.equal(git(repository, ['rev-parse', 'idp/db-create/orders-db-dev']), before)
+    assert.equal(readdirSync(runs).length, 1, 'the re-run submitted nothing, so it has no journal')
+  })
+
+  it('stops before writing when another request owns the branch', () => {
     runCli([...REQUEST, '--yes'], {cwd: cwd(), env})
     const before = git(repository, ['rev-parse', 'idp/db-create/orders-db-dev'])
     const result = runCli([...REQUEST.slice(0, 6), '--size', 'large', '--team', 'payments', '--yes'], {cwd: cwd(), env})
     assert.equal(result.status, 1)
-    assert.match(result.stderr, /^Error: Branch idp\/db-create\/orders-db-dev already exists in /m)
+    assert.match(result.stderr, /^Error: The branch idp\/db-create\/orders-db-dev already exists in .* and was not created by this request \(last commit by idp <idp@localhost>, /m)
+    assert.match(result.stderr, /^Next: Nothing was written\. Choose another name, or keep the inputs and pass --branch idp\/db-create\/orders-db-dev-2\./m)
     assert.equal(git(repository, ['rev-parse', 'idp/db-create/orders-db-dev']), before)
+  })
+
+  it('proposes the change on the branch given with --branch', () => {
+    runCli([...REQUEST, '--yes'], {cwd: cwd(), env})
+    const result = runCli([...REQUEST.slice(0, 6), '--size', 'large', '--team', 'payments', '--branch', 'idp/orders-db-large', '--yes'], {cwd: cwd(), env})
+    assert.equal(result.status, 0, result.stderr)
+    assert.equal(git(repository, ['branch', '--list', 'idp/*', '--format=%(refname:short)']), 'idp/db-create/orders-db-dev\nidp/orders-db-large')
+  })
+
+  it('records the request fingerprint in the commit', () => {
+    runCli([...REQUEST, '--yes'], {cwd: cwd(), env})
+    const message = git(repository, ['log', '-1', '--format=%B', 'idp/db-create/orders-db-dev'])
+    assert.match(message, /^Idp-Request: [0-9a-f]{16}$/m)
+    assert.match(message, /^Idp-Run: \d{8}-\d{6}-[0-9a-f]{6}$/m)
   })
 
   it('commits to a configured repository', () => {

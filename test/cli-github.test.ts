@@ -47,6 +47,7 @@ describe('idp db create to GitHub', () => {
       `GET ${API}/git/ref/heads%2Fmain`,
       `GET ${API}/git/commits/<sha>`,
       `GET ${API}/git/trees/<sha>`,
+      `GET ${API}/git/ref/heads%2Fidp%2Fdb-create%2Forders-db-dev`,
       `POST ${API}/git/trees`,
       `POST ${API}/git/commits`,
       `POST ${API}/git/refs`,
@@ -134,7 +135,7 @@ describe('idp db create to GitHub', () => {
     assert.equal(result.status, 0, result.stderr)
     assert.deepEqual(
       server.requests.map((entry) => entry.method),
-      ['GET', 'GET', 'GET', 'GET'],
+      ['GET', 'GET', 'GET', 'GET', 'GET'],
     )
     assert.deepEqual(server.pullRequests('acme', 'infrastructure'), [])
     assert.deepEqual(readdirSync(join(dir.path, 'home')), [])
@@ -170,6 +171,59 @@ describe('idp db create to GitHub', () => {
     const result = await run([...request('dev', 'small'), '--yes'])
     assert.equal(result.status, 1)
     assert.match(result.stderr, /acme\/absent was not found, or is not visible to this token/)
+  })
+
+  const writes = () => server.requests.filter((entry) => entry.method !== 'GET')
+
+  it('reports the pull request of an earlier run instead of opening another (FC28)', async () => {
+    assert.equal((await run([...request('dev', 'small'), '--yes'])).status, 0)
+    const writesBefore = writes().length
+    const result = await run([...request('dev', 'small'), '--yes', '--json'])
+    assert.equal(result.status, 0, result.stderr)
+    server.assertNoViolations()
+    const document = JSON.parse(result.stdout)
+    assert.equal(document.existing, true)
+    assert.equal(document.pullRequest.number, 1)
+    assert.equal(writes().length, writesBefore, 'the re-run wrote nothing')
+    assert.equal(server.pullRequests('acme', 'infrastructure').length, 1)
+  })
+
+  it('stops before writing when someone else owns the branch', async () => {
+    server.pushCommit({owner: 'acme', repo: 'infrastructure', branch: 'idp/db-create/orders-db-dev', files: {'notes.md': 'mine\n'}, message: 'Work in progress'})
+    const result = await run([...request('dev', 'small'), '--yes'])
+    assert.equal(result.status, 1)
+    assert.match(result.stderr, /^Error: The branch idp\/db-create\/orders-db-dev already exists in acme\/infrastructure and was not created by this request /m)
+    assert.deepEqual(writes(), [])
+    assert.deepEqual(Object.keys(server.filesAt('acme', 'infrastructure', 'idp/db-create/orders-db-dev')).sort(), ['README.md', 'modules/postgresql/main.tf', 'notes.md'])
+  })
+
+  it('opens the pull request on the branch a failed run left', async () => {
+    server.inject({method: 'POST', path: '/repos/{owner}/{repo}/pulls', status: 500, times: 4})
+    assert.equal((await run([...request('dev', 'small'), '--yes'])).status, 1)
+    const head = server.branch('acme', 'infrastructure', 'idp/db-create/orders-db-dev')
+
+    const result = await run([...request('dev', 'small'), '--yes'])
+    assert.equal(result.status, 0, result.stderr)
+    assert.equal(server.branch('acme', 'infrastructure', 'idp/db-create/orders-db-dev'), head, 'the branch was reused, not moved')
+    const commitsCreated = server.requests.filter((entry) => entry.method === 'POST' && entry.path.endsWith('/git/commits'))
+    assert.equal(commitsCreated.length, 1)
+    const pulls = server.pullRequests('acme', 'infrastructure')
+    assert.equal(pulls.length, 1)
+    assert.deepEqual(pulls[0].labels, ['idp', 'idp:auto-approved'])
+  })
+
+  it('reports a pull request that appeared meanwhile instead of a duplicate (FC29)', async () => {
+    server.inject({method: 'POST', path: '/repos/{owner}/{repo}/issues/{issue_number}/labels', status: 500, times: 4})
+    assert.equal((await run([...request('dev', 'small'), '--yes'])).status, 1)
+    // The second run's lookup sees no pull request, as if it was opened after the plan.
+    server.inject({method: 'GET', path: '/repos/{owner}/{repo}/pulls', status: 200, body: []})
+
+    const result = await run([...request('dev', 'small'), '--yes', '--json'])
+    assert.equal(result.status, 0, result.stderr)
+    assert.equal(JSON.parse(result.stdout).pullRequest.number, 1)
+    const pulls = server.pullRequests('acme', 'infrastructure')
+    assert.equal(pulls.length, 1)
+    assert.deepEqual(pulls[0].labels, ['idp', 'idp:auto-approved'])
   })
 
   it('says GitHub cannot be reached when nothing answers', async () => {

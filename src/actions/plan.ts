@@ -1,9 +1,10 @@
+import {createHash} from 'node:crypto'
 import {join} from 'node:path'
 
 import {IdpError} from '../errors.js'
 import type {Decision, Policy, PolicyRequest} from '../policy/index.js'
 import {evaluatePolicy} from '../policy/index.js'
-import type {ChangeRequest, DeliveryTarget, PlannedFile} from '../delivery/target.js'
+import {FINGERPRINT_TRAILER, type ChangeRequest, type DeliveryResult, type DeliveryTarget, type PlannedFile} from '../delivery/target.js'
 import {type ExpressionContext, renderString, renderTemplate} from './expressions.js'
 import {labelOf} from './inputs.js'
 import type {LoadedManifest} from './manifest.js'
@@ -40,6 +41,8 @@ export interface Plan {
   decision: Decision
   files: PlannedFile[]
   change: ChangeRequest
+  /** What an earlier run of the same request already delivered, when it did. */
+  existing?: DeliveryResult
   target: DeliveryTarget
   /** Configuration files the request was planned with, most specific last. */
   configSources: string[]
@@ -56,6 +59,8 @@ export interface CreatePlanOptions {
   target: DeliveryTarget
   runId: string
   configSources?: string[]
+  /** Branch name to use instead of the one the manifest renders (`--branch`). */
+  branch?: string
 }
 
 /** Computes the plan of a request: cost, preview, decision, rendered files and the change. */
@@ -85,8 +90,9 @@ export async function createPlan(options: CreatePlanOptions): Promise<Plan> {
   checkNoOverwrite(loaded, files, options.target)
 
   const publish = manifest.spec.steps.find((step) => step.action === 'publish:pull-request')!
-  const branch = checkBranchName(renderString(String(publish.with.branch), context))
-  await options.target.checkBranch?.(branch)
+  const branch = checkBranchName(options.branch ?? renderString(String(publish.with.branch), context))
+  const fingerprint = requestFingerprint(manifest.metadata.name, inputs, options.target)
+  const existing = await options.target.findExisting(branch, fingerprint)
   const title = renderString(String(publish.with.title), context)
   const description = publish.with.description === undefined ? undefined : renderString(String(publish.with.description), context)
   const plan: Plan = {
@@ -104,11 +110,22 @@ export async function createPlan(options: CreatePlanOptions): Promise<Plan> {
     target: options.target,
     configSources: options.configSources ?? [],
     context,
-    change: {branch, title, body: '', commitMessage: '', files, labels: decisionLabels(decision, publish.with.labels), teamReviewers: decision.requirements.map((requirement) => requirement.team)},
+    existing,
+    change: {branch, fingerprint, title, body: '', commitMessage: '', files, labels: decisionLabels(decision, publish.with.labels), teamReviewers: decision.requirements.map((requirement) => requirement.team)},
   }
   plan.change.body = requestBody(plan, description)
-  plan.change.commitMessage = `${title}\n\n${plan.change.body}`
+  // Git trailers at the end of the message let a later run recognize its own branch.
+  plan.change.commitMessage = `${title}\n\n${plan.change.body}\n${FINGERPRINT_TRAILER}: ${fingerprint}\nIdp-Run: ${runId}\n`
   return plan
+}
+
+/**
+ * Computes the fingerprint of a request: a hash of the action, its inputs and the target, so
+ * that running the same request again finds what the first run created.
+ */
+export function requestFingerprint(action: string, inputs: Record<string, unknown>, target: DeliveryTarget): string {
+  const canonical = JSON.stringify({action, inputs: Object.fromEntries(Object.entries(inputs).sort(([a], [b]) => a.localeCompare(b))), target: target.summary})
+  return createHash('sha256').update(canonical).digest('hex').slice(0, 16)
 }
 
 function labelsOf(loaded: LoadedManifest, inputs: Record<string, unknown>): Record<string, string> {

@@ -69,6 +69,7 @@ export function machineRequest(plan: Plan): Record<string, unknown> {
     apiVersion: 'idp.dev/v1',
     kind: 'Request',
     runId: plan.runId,
+    fingerprint: plan.change.fingerprint,
     action: plan.action.name,
     inputs: plan.inputs,
     requester: plan.requester,

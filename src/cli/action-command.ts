@@ -14,6 +14,7 @@ export const actionFlags = {
   yes: Flags.boolean({char: 'y', description: 'Submit without asking for confirmation.'}),
   'dry-run': Flags.boolean({description: 'Show the plan and the file diff, then stop: nothing is written anywhere.'}),
   'no-input': Flags.boolean({description: 'Never prompt; missing inputs are errors. Also IDP_NO_INPUT=1 or CI=true.'}),
+  branch: Flags.string({description: "Branch to propose the change on, instead of the action's own name for it.", helpValue: '<name>'}),
 }
 
 /** Builds the oclif flags of an action's inputs: enum values become flag options. */

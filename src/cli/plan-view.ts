@@ -3,6 +3,7 @@ import {createTwoFilesPatch} from 'diff'
 
 import {formatMoney, type Plan} from '../actions/plan.js'
 import type {SubmitResult} from '../actions/submit.js'
+import type {DeliveryResult} from '../delivery/target.js'
 import type {Decision} from '../policy/index.js'
 
 /** Formats the plan shown before anything is written. */
@@ -95,6 +96,16 @@ export function formatResult(plan: Plan, result: SubmitResult, chalk: ChalkInsta
   lines.push(`${chalk.bold('Decision:')} ${formatDecision(plan.decision, chalk)}`)
   lines.push(`${chalk.bold('Next:')} ${nextStep(plan, result)}`)
   lines.push(chalk.dim(`Run ${plan.runId}; journal ${result.journalPath}`))
+  return lines.join('\n')
+}
+
+/** Formats the report of a request that an earlier run already submitted. */
+export function formatExisting(plan: Plan, existing: DeliveryResult, chalk: ChalkInstance): string {
+  const lines = ['Already submitted: an earlier run of this request made the same change.']
+  if (existing.pullRequest) lines.push(`${chalk.bold('Pull request:')} ${existing.pullRequest.url}`)
+  lines.push(`${chalk.bold('Branch:')} ${existing.branch} (commit ${existing.commit.slice(0, 12)}) in the ${plan.target.description}`)
+  lines.push(`${chalk.bold('Decision:')} ${formatDecision(plan.decision, chalk)}`)
+  lines.push(`${chalk.bold('Next:')} nothing was written. To propose a different change, run the action with other inputs, or with --branch <name>.`)
   return lines.join('\n')
 }
 

@@ -11,7 +11,7 @@ import {type IdpConfig, loadConfig} from '../config/config.js'
 import {ExitCode, IdpError} from '../errors.js'
 import {bundledPolicyPath, loadPolicy} from '../policy/index.js'
 import {planJson, printJson, resultJson} from './json-output.js'
-import {formatDiff, formatPlan, formatResult} from './plan-view.js'
+import {formatDiff, formatExisting, formatPlan, formatResult} from './plan-view.js'
 import {TerminalProgress} from './progress.js'
 import {confirmSubmission, inquirerPrompter} from './prompts.js'
 import {createTarget} from './targets.js'
@@ -26,6 +26,7 @@ export interface ActionFlags {
   json: boolean
   'no-input': boolean
   config?: string
+  branch?: string
 }
 
 export interface RunActionOptions {
@@ -62,7 +63,17 @@ export async function runAction(options: RunActionOptions): Promise<void> {
     describeChoice: (definition, value, answers) => describeChoice(loaded, config, definition, value, answers),
   })
 
-  const plan = await createPlan({loaded, inputs, user: config.user, requester: requesterOf(config, inputs), policy, target, runId: createRunId(), configSources: config.sources})
+  const plan = await createPlan({
+    loaded,
+    inputs,
+    user: config.user,
+    requester: requesterOf(config, inputs),
+    policy,
+    target,
+    runId: createRunId(),
+    configSources: config.sources,
+    branch: flags.branch,
+  })
   const planText = formatPlan(plan, flags['dry-run'] ? terminal.stdout : terminal.stderr)
 
   if (plan.decision.outcome === 'deny') {
@@ -75,6 +86,16 @@ export async function runAction(options: RunActionOptions): Promise<void> {
     })
   }
 
+  // A complete earlier run of this request (a branch, and on GitHub its open pull request) is
+  // reported instead of proposing the same change twice.
+  const {existing} = plan
+  if (existing && (target.kind === 'git' || existing.pullRequest)) {
+    if (flags.json) printJson({...planJson(plan, flags['dry-run']), branch: existing.branch, commit: existing.commit, pullRequest: existing.pullRequest, existing: true})
+    else process.stdout.write(`${formatExisting(plan, existing, terminal.stdout)}\n`)
+    return
+  }
+
+  plan.change.existing = existing
   if (plan.files.every((file) => file.status === 'unchanged')) {
     if (flags.json) printJson({...planJson(plan, flags['dry-run']), nothingToChange: true})
     else process.stdout.write(`Nothing to change: every file already has this content on the base branch of the ${target.description}.\n`)

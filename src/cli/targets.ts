@@ -80,6 +80,7 @@ function uncomparedTarget(repository: string): DeliveryTarget {
     summary: {kind: 'github', repository},
     steps: [],
     compare: async (files) => files.map((file): PlannedFile => ({...file, status: 'added'})),
+    findExisting: async () => undefined,
     deliver: async () => {
       throw new IdpError('No GitHub token', {code: 'AUTH_MISSING', exitCode: ExitCode.auth})
     },

@@ -42,7 +42,7 @@ export default class Run extends IdpCommand {
 }
 
 // Flags of `idp run` itself that take a value, so that their value is not read as ACTION.
-const FLAGS_WITH_VALUES = new Set(['--config', '--values'])
+const FLAGS_WITH_VALUES = new Set(['--config', '--values', '--branch'])
 
 /** Finds ACTION: the first argument that is neither a flag nor the value of one. */
 function actionNameIndex(argv: string[]): number {

@@ -8,7 +8,7 @@ import type {Progress} from '../actions/progress.js'
 import type {RenderedFile} from '../actions/render.js'
 import {IdpError} from '../errors.js'
 import {gitBlobId} from './git-objects.js'
-import type {ChangeRequest, DeliveryHooks, DeliveryResult, DeliveryTarget, PlannedFile} from './target.js'
+import {branchConflictError, recordsRequest, type ChangeRequest, type DeliveryHooks, type DeliveryResult, type DeliveryTarget, type PlannedFile} from './target.js'
 
 export interface GitTargetOptions {
   /** The local repository; created with an initial commit on first delivery when missing. */
@@ -33,8 +33,13 @@ export function createGitTarget(options: GitTargetOptions): DeliveryTarget {
       {id: 'branch', title: 'Create the branch'},
     ],
     compare: (files) => compareWithBase(options, files),
-    async checkBranch(branch) {
-      if ((await isRepository(path)) && (await refExists(path, `refs/heads/${branch}`))) throw branchExistsError(path, branch)
+    async findExisting(branch, fingerprint) {
+      if (!(await isRepository(path)) || !(await refExists(path, `refs/heads/${branch}`))) return undefined
+      const commit = (await git(path, ['rev-parse', `refs/heads/${branch}^{commit}`])).trim()
+      const message = await git(path, ['log', '-1', '--format=%B', commit])
+      if (recordsRequest(message, fingerprint)) return {branch, commit}
+      const author = (await git(path, ['log', '-1', '--format=%an <%ae>, %cr', commit])).trim()
+      throw branchConflictError(branch, path, `last commit by ${author}`, ` Inspect it with \`git -C "${path}" log ${branch}\`.`)
     },
     deliver: (change, progress, hooks) => deliver(options, change, progress, hooks),
   }
@@ -79,7 +84,7 @@ async function deliver(options: GitTargetOptions, change: ChangeRequest, progres
   if (!(await isRepository(path))) await initializeRepository(path, options)
   const base = await baseBranchOf(options)
   const baseCommit = (await git(path, ['rev-parse', '--verify', `refs/heads/${base}^{commit}`])).trim()
-  if (await refExists(path, `refs/heads/${change.branch}`)) throw branchExistsError(path, change.branch)
+  if (await refExists(path, `refs/heads/${change.branch}`)) throw branchConflictError(change.branch, path, 'it appeared after the plan was made')
 
   await hooks.stepStarted('commit')
   const commitStep = progress.step(`Committing ${change.files.length} files on top of ${base}`)
@@ -102,7 +107,7 @@ async function deliver(options: GitTargetOptions, change: ChangeRequest, progres
     await git(path, ['update-ref', `refs/heads/${change.branch}`, commit, ZERO_ID])
   } catch (error) {
     branchStep.fail(`Branch ${change.branch} was not created`)
-    if (await refExists(path, `refs/heads/${change.branch}`)) throw branchExistsError(path, change.branch)
+    if (await refExists(path, `refs/heads/${change.branch}`)) throw branchConflictError(change.branch, path, 'it appeared after the plan was made')
     throw error
   }
 
@@ -206,15 +211,6 @@ async function gitConfig(path: string, key: string): Promise<string | undefined>
   } catch {
     return undefined
   }
-}
-
-function branchExistsError(path: string, branch: string): IdpError {
-  return new IdpError(`Branch ${branch} already exists in ${path}`, {
-    code: 'BRANCH_EXISTS',
-    exitCode: 1,
-    details: {branch},
-    hint: `Inspect it with \`git -C "${path}" log ${branch}\`, and delete it once merged or abandoned; to propose another change, use another name.`,
-  })
 }
 
 interface GitOptions {

@@ -7,7 +7,7 @@ import type {Progress, StepProgress} from '../actions/progress.js'
 import type {RenderedFile} from '../actions/render.js'
 import {gitBlobId} from './git-objects.js'
 import {githubError} from './github-errors.js'
-import type {ChangeRequest, DeliveryHooks, DeliveryResult, DeliveryTarget, PlannedFile} from './target.js'
+import {branchConflictError, recordsRequest, type ChangeRequest, type DeliveryHooks, type DeliveryResult, type DeliveryTarget, type PlannedFile} from './target.js'
 
 export interface GitHubTargetOptions {
   /** `owner/name`. */
@@ -65,6 +65,13 @@ export function createGitHubTarget(options: GitHubTargetOptions): DeliveryTarget
       {id: 'labels-reviewers', title: 'Add labels and request reviewers'},
     ],
     compare: async (files) => compareFiles(client, owner, repo, await readBase(), files),
+    async findExisting(branch, fingerprint) {
+      try {
+        return await findExistingChange(client, owner, repo, branch, fingerprint)
+      } catch (error) {
+        throw githubError(error, {repository: options.repository, apiUrl: options.apiUrl, step: `Looking for the branch ${branch}`})
+      }
+    },
     async deliver(change, progress, hooks) {
       const state = await readBase()
       const run = async <T>(id: string, text: string, work: () => Promise<T>, done: (result: T) => string): Promise<T> => {
@@ -174,6 +181,37 @@ async function compareFiles(client: RestClient, owner: string, repo: string, bas
   return planned
 }
 
+/**
+ * Looks up the request's branch. A branch whose head commit records the fingerprint was made
+ * by an earlier run of this request: its open pull request, if any, is returned with it.
+ */
+async function findExistingChange(client: RestClient, owner: string, repo: string, branch: string, fingerprint: string): Promise<DeliveryResult | undefined> {
+  let commit: string
+  try {
+    const {data: ref} = await client.rest.git.getRef({owner, repo, ref: `heads/${branch}`})
+    commit = ref.object.sha
+  } catch (error) {
+    if ((error as {status?: number}).status === 404) return undefined
+    throw error
+  }
+
+  const pullRequest = await findOpenPullRequest(client, owner, repo, branch)
+  const {data} = await client.rest.git.getCommit({owner, repo, commit_sha: commit})
+  if (!recordsRequest(data.message, fingerprint)) {
+    const owned = `last commit by ${data.author.name}, ${data.author.date}`
+    throw branchConflictError(branch, `${owner}/${repo}`, owned, pullRequest ? ` Its open pull request: ${pullRequest.url}` : '')
+  }
+
+  return {branch, commit, pullRequest}
+}
+
+/** Finds the open pull request whose head is the branch, reading every page of the list. */
+async function findOpenPullRequest(client: RestClient, owner: string, repo: string, branch: string): Promise<{number: number; url: string} | undefined> {
+  const pulls = await client.paginate(client.rest.pulls.list, {owner, repo, head: `${owner}:${branch}`, state: 'open', per_page: 100})
+  const pull = pulls.find((candidate) => candidate.head.ref === branch)
+  return pull ? {number: pull.number, url: pull.html_url} : undefined
+}
+
 interface DeliverOptions {
   client: RestClient
   owner: string
@@ -184,36 +222,23 @@ interface DeliverOptions {
   run: <T>(id: string, text: string, work: () => Promise<T>, done: (result: T) => string) => Promise<T>
 }
 
-async function deliverChange({client, owner, repo, state, change, hooks, run}: DeliverOptions): Promise<DeliveryResult> {
-  const changed = change.files.filter((file) => file.status !== 'unchanged')
-
-  const commit = await run(
-    'commit',
-    `Committing ${changed.length} ${changed.length === 1 ? 'file' : 'files'} on top of ${state.branch}`,
-    async () => {
-      const tree = await Promise.all(changed.map((file) => treeEntry(client, owner, repo, file)))
-      const {data: newTree} = await client.rest.git.createTree({owner, repo, base_tree: state.tree, tree})
-      const {data: created} = await client.rest.git.createCommit({owner, repo, message: change.commitMessage, tree: newTree.sha, parents: [state.commit]})
-      return created.sha
-    },
-    (sha) => `Committed ${sha.slice(0, 12)}`,
-  )
-  await hooks.recordRemote('commit', commit)
-
-  await run(
-    'branch',
-    `Creating branch ${change.branch}`,
-    () => client.rest.git.createRef({owner, repo, ref: `refs/heads/${change.branch}`, sha: commit}),
-    () => `Created branch ${change.branch}`,
-  )
-  await hooks.recordRemote('branch', change.branch)
+async function deliverChange(options: DeliverOptions): Promise<DeliveryResult> {
+  const {client, owner, repo, state, change, hooks, run} = options
+  const commit = change.existing ? await reuseBranch(options, change.existing) : await commitAndBranch(options)
 
   const pullRequest = await run(
     'pull-request',
     'Opening the pull request',
     async () => {
-      const {data} = await client.rest.pulls.create({owner, repo, title: change.title, head: change.branch, base: state.branch, body: change.body})
-      return {number: data.number, url: data.html_url}
+      try {
+        const {data} = await client.rest.pulls.create({owner, repo, title: change.title, head: change.branch, base: state.branch, body: change.body})
+        return {number: data.number, url: data.html_url}
+      } catch (error) {
+        // Another run of this request opened it in the meantime: report that one, never a duplicate.
+        const existing = isAlreadyExists(error) ? await findOpenPullRequest(client, owner, repo, change.branch) : undefined
+        if (existing) return existing
+        throw error
+      }
     },
     (pull) => `Opened pull request #${pull.number}: ${pull.url}`,
   )
@@ -233,6 +258,64 @@ async function deliverChange({client, owner, repo, state, change, hooks, run}: D
   )
 
   return {branch: change.branch, commit, pullRequest}
+}
+
+/** Records the branch an earlier run of this request pushed, instead of committing again. */
+async function reuseBranch({hooks}: DeliverOptions, existing: DeliveryResult): Promise<string> {
+  for (const id of ['commit', 'branch']) {
+    await hooks.stepStarted(id)
+    await hooks.stepFinished(id)
+  }
+
+  await hooks.recordRemote('commit', existing.commit)
+  await hooks.recordRemote('branch', existing.branch)
+  return existing.commit
+}
+
+function isAlreadyExists(error: unknown): boolean {
+  const failure = error as {status?: number; response?: {data?: {message?: string; errors?: Array<{message?: string}>}}}
+  if (failure.status !== 422) return false
+  const messages = [failure.response?.data?.message, ...(failure.response?.data?.errors ?? []).map((item) => item.message)]
+  return messages.some((message) => message !== undefined && /already exists/i.test(message))
+}
+
+async function commitAndBranch(options: DeliverOptions): Promise<string> {
+  const {client, owner, repo, state, change, hooks, run} = options
+  const changed = change.files.filter((file) => file.status !== 'unchanged')
+
+  const commit = await run(
+    'commit',
+    `Committing ${changed.length} ${changed.length === 1 ? 'file' : 'files'} on top of ${state.branch}`,
+    async () => {
+      const tree = await Promise.all(changed.map((file) => treeEntry(client, owner, repo, file)))
+      const {data: newTree} = await client.rest.git.createTree({owner, repo, base_tree: state.tree, tree})
+      const {data: created} = await client.rest.git.createCommit({owner, repo, message: change.commitMessage, tree: newTree.sha, parents: [state.commit]})
+      return created.sha
+    },
+    (sha) => `Committed ${sha.slice(0, 12)}`,
+  )
+  await hooks.recordRemote('commit', commit)
+
+  const head = await run(
+    'branch',
+    `Creating branch ${change.branch}`,
+    async () => {
+      try {
+        await client.rest.git.createRef({owner, repo, ref: `refs/heads/${change.branch}`, sha: commit})
+        return commit
+      } catch (error) {
+        // The branch appeared after the plan was made. It is never moved: a concurrent run of
+        // this request made it, and its commit is used, or findExistingChange reports a conflict.
+        if (!isAlreadyExists(error)) throw error
+        const existing = await findExistingChange(client, owner, repo, change.branch, change.fingerprint)
+        if (!existing) throw error
+        return existing.commit
+      }
+    },
+    (sha) => (sha === commit ? `Created branch ${change.branch}` : `Reused branch ${change.branch} at ${sha.slice(0, 12)}, made by another run of this request`),
+  )
+  await hooks.recordRemote('branch', change.branch)
+  return head
 }
 
 function describeLabelsAndReviewers(change: ChangeRequest, done = false): string {

@@ -1,4 +1,5 @@
 import type {RenderedFile} from '../actions/render.js'
+import {IdpError} from '../errors.js'
 import type {Progress} from '../actions/progress.js'
 
 /** How a rendered file compares with the target's base branch. */
@@ -14,6 +15,8 @@ export interface PlannedFile extends RenderedFile {
 /** Everything a target needs to propose one change. */
 export interface ChangeRequest {
   branch: string
+  /** Identifies the request (action, inputs, target) across runs; recorded in the commit. */
+  fingerprint: string
   title: string
   body: string
   commitMessage: string
@@ -21,6 +24,8 @@ export interface ChangeRequest {
   labels: string[]
   /** GitHub team slugs asked to review. */
   teamReviewers: string[]
+  /** The branch and commit an earlier run of this request left; delivery continues after them. */
+  existing?: DeliveryResult
 }
 
 /** Where the change went. */
@@ -28,6 +33,24 @@ export interface DeliveryResult {
   branch: string
   commit: string
   pullRequest?: {number: number; url: string}
+}
+
+/** The commit message trailer that records a request's fingerprint. */
+export const FINGERPRINT_TRAILER = 'Idp-Request'
+
+/** Whether a commit message records the given request fingerprint. */
+export function recordsRequest(message: string, fingerprint: string): boolean {
+  return message.split('\n').some((line) => line.trim() === `${FINGERPRINT_TRAILER}: ${fingerprint}`)
+}
+
+/** The error for a branch with the request's name that another request or person created. */
+export function branchConflictError(branch: string, where: string, owner: string, extraHint = ''): IdpError {
+  return new IdpError(`The branch ${branch} already exists in ${where} and was not created by this request (${owner})`, {
+    code: 'BRANCH_CONFLICT',
+    exitCode: 1,
+    details: {branch},
+    hint: `Nothing was written. Choose another name, or keep the inputs and pass --branch ${branch}-2.${extraHint}`,
+  })
 }
 
 /** Records a remote object as soon as it exists, so that a failed run knows what it left. */
@@ -48,8 +71,12 @@ export interface DeliveryTarget {
   summary: Record<string, unknown>
   /** The steps `deliver` runs, in order, for the journal. */
   steps: DeliveryStep[]
-  /** Rejects a branch name that already exists, before anything is written. Only reads. */
-  checkBranch?(branch: string): Promise<void>
+  /**
+   * Looks for the branch before anything is written. Returns what an earlier run of the same
+   * request (same fingerprint) delivered, nothing when the branch is free, and throws
+   * BRANCH_CONFLICT when someone else's branch has the name. Only reads.
+   */
+  findExisting(branch: string, fingerprint: string): Promise<DeliveryResult | undefined>
   /** Compares rendered files with the base branch. Only reads. */
   compare(files: RenderedFile[]): Promise<PlannedFile[]>
   /** Commits the change on a new branch and, for GitHub, opens the pull request. */
