@@ -4,11 +4,15 @@ import {readCatalog} from './actions/catalog.js'
 import {createActionCommand} from './cli/action-command.js'
 import ActionsList from './commands/actions/list.js'
 import Run from './commands/run.js'
+import RunsList from './commands/runs/list.js'
+import RunsShow from './commands/runs/show.js'
 
 /** The fixed commands; action commands are added from the catalog below. */
 const STATIC_COMMANDS: Record<string, Command.Class> = {
   run: Run,
   'actions:list': ActionsList,
+  'runs:list': RunsList,
+  'runs:show': RunsShow,
 }
 
 async function catalogDirs(): Promise<string[]> {

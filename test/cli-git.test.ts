@@ -150,6 +150,41 @@ describe('idp db create to the default local repository', () => {
     assert.match(message, /^Idp-Run: \d{8}-\d{6}-[0-9a-f]{6}$/m)
   })
 
+  it('lists runs most recent first and shows one by prefix', () => {
+    runCli([...REQUEST, '--yes'], {cwd: cwd(), env})
+    runCli([...REQUEST.slice(0, 6), '--size', 'medium', '--team', 'payments', '--branch', 'idp/second', '--yes'], {cwd: cwd(), env})
+
+    const list = runCli(['runs', 'list', '--json'], {cwd: cwd(), env})
+    assert.equal(list.status, 0, list.stderr)
+    const {runs: listed} = JSON.parse(list.stdout)
+    assert.deepEqual(
+      listed.map((run: {action: string; status: string; branch: string}) => [run.action, run.status, run.branch]),
+      [
+        ['db-create', 'succeeded', 'idp/second'],
+        ['db-create', 'succeeded', 'idp/db-create/orders-db-dev'],
+      ],
+    )
+
+    const table = runCli(['runs', 'list'], {cwd: cwd(), env})
+    assert.match(table.stdout.split('\n')[0], /^RUN +ACTION +STATUS +AGE +WHERE$/)
+    assert.match(table.stdout.split('\n')[1], /^\d{8}-\d{6}-[0-9a-f]{6} {2}db-create {2}succeeded {2}\d+s ago +branch idp\/second$/)
+
+    const show = runCli(['runs', 'show', listed[1].runId.slice(0, 18)], {cwd: cwd(), env})
+    assert.equal(show.status, 0, show.stderr)
+    assert.match(show.stdout, new RegExp(`^Run ${listed[1].runId}: db-create \\(succeeded, `, 'm'))
+    assert.match(show.stdout, /^ {2}size: small$/m)
+    assert.match(show.stdout, /^ {2}succeeded {2}Create the branch$/m)
+    assert.match(show.stdout, /^Where: branch idp\/db-create\/orders-db-dev$/m)
+  })
+
+  it('names an unknown run id and the closest one', () => {
+    runCli([...REQUEST, '--yes'], {cwd: cwd(), env})
+    const result = runCli(['runs', 'show', '19990101-000000-abcdef'], {cwd: cwd(), env})
+    assert.equal(result.status, 2)
+    assert.match(result.stderr, /^Error: No run with the id "19990101-000000-abcdef" in /m)
+    assert.match(result.stderr, /^Next: Did you mean \d{8}-\d{6}-[0-9a-f]{6}\? `idp runs list` shows every run\.$/m)
+  })
+
   it('commits to a configured repository', () => {
     const target = join(dir.path, 'infra')
     dir.write('work/.idprc.yaml', `target:\n  git:\n    path: ${target}\n`)

@@ -1,0 +1,70 @@
+import {closest} from 'fastest-levenshtein'
+import {readdir} from 'node:fs/promises'
+import {join} from 'node:path'
+
+import {IdpError, isErrnoException} from '../errors.js'
+import {type JournalEntry, RunJournal} from './journal.js'
+
+/** Reads every run journal in the folder, most recent first. Unreadable files are skipped. */
+export async function listRuns(dir: string): Promise<JournalEntry[]> {
+  let names: string[]
+  try {
+    names = await readdir(dir)
+  } catch (error) {
+    if (isErrnoException(error) && error.code === 'ENOENT') return []
+    throw error
+  }
+
+  const entries: JournalEntry[] = []
+  for (const name of names.filter((file) => file.endsWith('.json'))) {
+    try {
+      entries.push(await RunJournal.read(join(dir, name)))
+    } catch {
+      // NOTE: a journal that is not valid JSON (written by hand, or truncated by a full disk)
+      // is left out of the list rather than hiding every other run.
+    }
+  }
+
+  return entries.sort((a, b) => b.createdAt.localeCompare(a.createdAt))
+}
+
+/** Finds one run by its id or by a prefix of it that matches only that run. */
+export async function findRun(dir: string, id: string): Promise<JournalEntry> {
+  const runs = await listRuns(dir)
+  const exact = runs.find((run) => run.runId === id)
+  if (exact) return exact
+  const matches = runs.filter((run) => run.runId.startsWith(id))
+  if (matches.length === 1) return matches[0]
+
+  const ids = runs.map((run) => run.runId)
+  if (matches.length > 1) {
+    throw new IdpError(`The run id prefix "${id}" matches ${matches.length} runs`, {
+      code: 'RUN_AMBIGUOUS',
+      exitCode: 2,
+      hint: `Give more of the id: ${matches.map((run) => run.runId).join(', ')}`,
+    })
+  }
+
+  throw new IdpError(`No run with the id "${id}" in ${dir}`, {
+    code: 'RUN_NOT_FOUND',
+    exitCode: 2,
+    hint: ids.length > 0 ? `Did you mean ${closest(id, ids)}? \`idp runs list\` shows every run.` : 'No run has been submitted yet.',
+  })
+}
+
+/** Where a run's change is: the pull request link, or the branch for a local repository. */
+export function runLocation(run: JournalEntry): string {
+  const pullRequest = run.remote.pullRequest as {url?: string} | undefined
+  if (pullRequest?.url) return pullRequest.url
+  if (typeof run.remote.branch === 'string') return `branch ${run.remote.branch}`
+  return ''
+}
+
+/** Formats how long ago a time was, such as "5m ago", "3h ago" or "2d ago". */
+export function formatAge(iso: string, now = new Date()): string {
+  const seconds = Math.max(0, Math.round((now.getTime() - new Date(iso).getTime()) / 1000))
+  if (seconds < 60) return `${seconds}s ago`
+  if (seconds < 3600) return `${Math.floor(seconds / 60)}m ago`
+  if (seconds < 86_400) return `${Math.floor(seconds / 3600)}h ago`
+  return `${Math.floor(seconds / 86_400)}d ago`
+}
