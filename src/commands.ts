@@ -5,6 +5,7 @@ import {createActionCommand} from './cli/action-command.js'
 import ActionsList from './commands/actions/list.js'
 import Run from './commands/run.js'
 import RunsList from './commands/runs/list.js'
+import RunsRetry from './commands/runs/retry.js'
 import RunsShow from './commands/runs/show.js'
 
 /** The fixed commands; action commands are added from the catalog below. */
@@ -12,6 +13,7 @@ const STATIC_COMMANDS: Record<string, Command.Class> = {
   run: Run,
   'actions:list': ActionsList,
   'runs:list': RunsList,
+  'runs:retry': RunsRetry,
   'runs:show': RunsShow,
 }
 

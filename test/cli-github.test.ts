@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict'
-import {readFileSync, readdirSync} from 'node:fs'
+import {spawn} from 'node:child_process'
+import {readFileSync, readdirSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 
-import {TERMINAL_CONTROL, runCliAsync, sandboxEnv} from './support/cli.js'
+import {TERMINAL_CONTROL, binPath, runCliAsync, sandboxEnv} from './support/cli.js'
 import {GitHubTestServer} from './support/github-server.js'
 import {tempDir, type TempDir} from './support/temp.js'
 
@@ -224,6 +225,80 @@ describe('idp db create to GitHub', () => {
     const pulls = server.pullRequests('acme', 'infrastructure')
     assert.equal(pulls.length, 1)
     assert.deepEqual(pulls[0].labels, ['idp', 'idp:auto-approved'])
+  })
+
+  const runsFolder = () => join(dir.path, 'home', '.local', 'state', 'idp', 'runs')
+  const onlyJournal = () => {
+    const files = readdirSync(runsFolder()).filter((name) => name.endsWith('.json'))
+    assert.equal(files.length, 1, `one journal, found ${files.join(', ')}`)
+    return JSON.parse(readFileSync(join(runsFolder(), files[0]), 'utf8'))
+  }
+
+  const stepStates = (journal: {steps: Array<{id: string; status: string}>}) => journal.steps.map((step) => `${step.id}:${step.status}`)
+
+  for (const [step, path] of [
+    ['pull-request', '/repos/{owner}/{repo}/pulls'],
+    ['labels-reviewers', '/repos/{owner}/{repo}/issues/{issue_number}/labels'],
+  ] as const) {
+    it(`finishes a run that failed at ${step} with idp runs retry`, async () => {
+      server.inject({method: 'POST', path, status: 500, times: 4})
+      assert.equal((await run([...request('production', 'large'), '--yes'])).status, 1)
+      const failed = onlyJournal()
+      assert.equal(failed.status, 'failed')
+      assert.equal(failed.steps.find((entry: {id: string}) => entry.id === step).status, 'failed')
+
+      const result = await run(['runs', 'retry', failed.runId])
+      assert.equal(result.status, 0, result.stderr)
+      server.assertNoViolations()
+
+      const retried = onlyJournal()
+      assert.equal(retried.runId, failed.runId)
+      assert.equal(retried.status, 'succeeded')
+      assert.deepEqual(stepStates(retried), ['render:succeeded', 'commit:succeeded', 'branch:succeeded', 'pull-request:succeeded', 'labels-reviewers:succeeded'])
+      assert.equal(server.requests.filter((entry) => entry.method === 'POST' && entry.path.endsWith('/git/commits')).length, 1)
+      const pulls = server.pullRequests('acme', 'infrastructure')
+      assert.equal(pulls.length, 1)
+      assert.deepEqual(pulls[0].labels, ['idp', 'idp:needs-approval'])
+      assert.deepEqual(pulls[0].requestedTeams, ['team-leads', 'finance'])
+    })
+  }
+
+  it('stops after the current step on Ctrl-C, then retries', async () => {
+    server.inject({method: 'POST', path: '/repos/{owner}/{repo}/git/refs', delayMs: 1500})
+    const child = spawn(process.execPath, [binPath, ...request('dev', 'small'), '--yes'], {cwd: join(dir.path, 'work'), env})
+    let stderr = ''
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve))
+    while (!server.requests.some((entry) => entry.method === 'POST' && entry.path.endsWith('/git/refs'))) {
+      await new Promise((resolve) => setTimeout(resolve, 20))
+    }
+
+    child.kill('SIGINT')
+    assert.equal(await exited, 130)
+    assert.match(stderr, /^Error: Interrupted; the run stopped before its next step\.$/m)
+    const interrupted = onlyJournal()
+    assert.equal(interrupted.status, 'interrupted')
+    assert.deepEqual(stepStates(interrupted), ['render:succeeded', 'commit:succeeded', 'branch:succeeded', 'pull-request:pending', 'labels-reviewers:pending'])
+    assert.match(stderr, new RegExp(`^Next: Finish it with \`idp runs retry ${interrupted.runId}\``, 'm'))
+    assert.deepEqual(server.pullRequests('acme', 'infrastructure'), [])
+
+    const result = await run(['runs', 'retry', interrupted.runId])
+    assert.equal(result.status, 0, result.stderr)
+    assert.equal(server.pullRequests('acme', 'infrastructure').length, 1)
+    assert.equal(onlyJournal().status, 'succeeded')
+  })
+
+  it('lets only one process deliver a run', async () => {
+    server.inject({method: 'POST', path: '/repos/{owner}/{repo}/pulls', status: 500, times: 4})
+    await run([...request('dev', 'small'), '--yes'])
+    const {runId} = onlyJournal()
+    const lock = join(runsFolder(), `${runId}.lock`)
+    writeFileSync(lock, String(process.pid))
+
+    const result = await run(['runs', 'retry', runId])
+    assert.equal(result.status, 1)
+    assert.match(result.stderr, new RegExp(`^Error: Run ${runId} is being delivered by another idp process \\(pid ${process.pid}\\)$`, 'm'))
+    assert.equal(server.pullRequests('acme', 'infrastructure').length, 0)
   })
 
   it('says GitHub cannot be reached when nothing answers', async () => {

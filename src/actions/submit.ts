@@ -1,4 +1,7 @@
-import {IdpError} from '../errors.js'
+import {mkdir, readFile, rm, writeFile} from 'node:fs/promises'
+import {join} from 'node:path'
+
+import {IdpError, isErrnoException} from '../errors.js'
 import type {DeliveryResult} from '../delivery/target.js'
 import {renderString} from './expressions.js'
 import {type JournalEntry, RunJournal} from './journal.js'
@@ -19,11 +22,16 @@ export interface SubmitResult {
  * object as soon as it exists. On failure the journal says which step failed and what was
  * already created, and the error is rethrown.
  */
-export async function submitPlan(plan: Plan, loaded: LoadedManifest, progress: Progress, journalDir: string): Promise<SubmitResult> {
-  const journal = await RunJournal.create(journalDir, journalEntry(plan))
+export async function submitPlan(plan: Plan, loaded: LoadedManifest, progress: Progress, journalDir: string, options: SubmitOptions = {}): Promise<SubmitResult> {
+  const lock = await lockRun(journalDir, plan.runId)
+  const journal = await RunJournal.create(journalDir, journalEntry(plan, options.createdAt))
   try {
     const delivery = await plan.target.deliver(plan.change, progress, {
-      stepStarted: (id) => journal.setStep(id, 'running'),
+      stepStarted: async (id) => {
+        // An interruption takes effect between steps, so no request is cut off half-way.
+        if (options.interrupted?.()) throw interruptedError(plan.runId)
+        await journal.setStep(id, 'running')
+      },
       stepFinished: (id) => journal.setStep(id, 'succeeded'),
       recordRemote: (key, value) => journal.update((entry) => void (entry.remote[key] = value)),
     })
@@ -36,8 +44,9 @@ export async function submitPlan(plan: Plan, loaded: LoadedManifest, progress: P
     return {delivery, outputs, journalPath: journal.path}
   } catch (error) {
     const failure = error instanceof IdpError ? {code: error.code, message: error.message} : {code: 'INTERNAL', message: String(error)}
+    const interrupted = error instanceof IdpError && error.code === 'INTERRUPTED'
     await journal.update((entry) => {
-      entry.status = 'failed'
+      entry.status = interrupted ? 'interrupted' : 'failed'
       const running = entry.steps.find((step) => step.status === 'running')
       if (running) {
         running.status = 'failed'
@@ -45,16 +54,78 @@ export async function submitPlan(plan: Plan, loaded: LoadedManifest, progress: P
         running.error = failure
       }
     })
-    if (error instanceof IdpError) error.details.journal = journal.path
+    if (error instanceof IdpError) {
+      error.details.journal = journal.path
+      error.details.runId = plan.runId
+    }
+
     throw error
+  } finally {
+    await lock.release()
   }
 }
 
-function journalEntry(plan: Plan): JournalEntry {
+/** Options of submitPlan. */
+export interface SubmitOptions {
+  /** Returns true once the user asked to stop (Ctrl-C); checked before each step. */
+  interrupted?: () => boolean
+  /** Creation time to keep when a retry rewrites an existing journal. */
+  createdAt?: string
+}
+
+function interruptedError(runId: string): IdpError {
+  return new IdpError('Interrupted; the run stopped before its next step.', {
+    code: 'INTERRUPTED',
+    exitCode: 130,
+    hint: `Finish it with \`idp runs retry ${runId}\`; it reuses what the run already created.`,
+  })
+}
+
+/**
+ * Takes the run's lock file, so that two processes never deliver the same run at once. A lock
+ * left by a process that no longer exists (a crash) is taken over.
+ */
+async function lockRun(dir: string, runId: string): Promise<{release: () => Promise<void>}> {
+  await mkdir(dir, {recursive: true, mode: 0o700})
+  const path = join(dir, `${runId}.lock`)
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      await writeFile(path, String(process.pid), {flag: 'wx', mode: 0o600})
+      return {release: () => rm(path, {force: true})}
+    } catch (error) {
+      if (!isErrnoException(error) || error.code !== 'EEXIST') throw error
+      const owner = Number(await readFile(path, 'utf8').catch(() => ''))
+      if (isRunning(owner)) {
+        throw new IdpError(`Run ${runId} is being delivered by another idp process (pid ${owner})`, {
+          code: 'RUN_LOCKED',
+          exitCode: 1,
+          hint: `Wait for it to finish, then check it with \`idp runs show ${runId}\`.`,
+        })
+      }
+
+      await rm(path, {force: true})
+    }
+  }
+
+  throw new IdpError(`Cannot lock run ${runId}: ${path} keeps reappearing`, {code: 'RUN_LOCKED', exitCode: 1})
+}
+
+function isRunning(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    // EPERM means the process exists but belongs to another user.
+    return isErrnoException(error) && error.code === 'EPERM'
+  }
+}
+
+function journalEntry(plan: Plan, createdAt?: string): JournalEntry {
   const now = new Date().toISOString()
   return {
     runId: plan.runId,
-    createdAt: now,
+    createdAt: createdAt ?? now,
     updatedAt: now,
     status: 'running',
     action: {name: plan.action.name, command: plan.action.command, file: plan.action.file},

@@ -36,6 +36,8 @@ export interface RunActionOptions {
   inputFlags: Record<string, unknown>
   terminal: TerminalCapabilities
   env?: NodeJS.ProcessEnv
+  /** Set by `idp runs retry`: the run to finish, keeping its id and journal. */
+  retry?: {runId: string; createdAt: string}
 }
 
 /**
@@ -70,7 +72,7 @@ export async function runAction(options: RunActionOptions): Promise<void> {
     requester: requesterOf(config, inputs),
     policy,
     target,
-    runId: createRunId(),
+    runId: options.retry?.runId ?? createRunId(),
     configSources: config.sources,
     branch: flags.branch,
   })
@@ -89,7 +91,8 @@ export async function runAction(options: RunActionOptions): Promise<void> {
   // A complete earlier run of this request (a branch, and on GitHub its open pull request) is
   // reported instead of proposing the same change twice.
   const {existing} = plan
-  if (existing && (target.kind === 'git' || existing.pullRequest)) {
+  const complete = existing && (target.kind === 'git' || (existing.pullRequest && !options.retry))
+  if (existing && complete) {
     if (flags.json) printJson({...planJson(plan, flags['dry-run']), branch: existing.branch, commit: existing.commit, pullRequest: existing.pullRequest, existing: true})
     else process.stdout.write(`${formatExisting(plan, existing, terminal.stdout)}\n`)
     return
@@ -111,9 +114,32 @@ export async function runAction(options: RunActionOptions): Promise<void> {
   if (!flags.json) process.stderr.write(`${planText}\n\n`)
   await confirm(flags, terminal)
 
-  const result = await submitPlan(plan, loaded, progress, runsDir(env))
+  const interruption = watchInterruption(progress)
+  let result
+  try {
+    result = await submitPlan(plan, loaded, progress, runsDir(env), {interrupted: interruption.requested, createdAt: options.retry?.createdAt})
+  } finally {
+    interruption.dispose()
+  }
+
   if (flags.json) printJson(resultJson(plan, result))
   else process.stdout.write(`${formatResult(plan, result, terminal.stdout)}\n`)
+}
+
+/**
+ * Turns the first Ctrl-C during a submission into a request to stop after the current step, so
+ * that no GitHub request is cut off half-way; a second Ctrl-C quits at once.
+ */
+function watchInterruption(progress: TerminalProgress): {requested: () => boolean; dispose: () => void} {
+  let requested = false
+  const onSignal = () => {
+    if (requested) process.exit(ExitCode.cancelled)
+    requested = true
+    progress.warn('Stopping after the current step; press Ctrl-C again to quit at once.')
+  }
+
+  process.on('SIGINT', onSignal)
+  return {requested: () => requested, dispose: () => process.off('SIGINT', onSignal)}
 }
 
 async function confirm(flags: ActionFlags, terminal: TerminalCapabilities): Promise<void> {

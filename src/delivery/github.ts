@@ -230,6 +230,7 @@ async function deliverChange(options: DeliverOptions): Promise<DeliveryResult> {
     'pull-request',
     'Opening the pull request',
     async () => {
+      if (change.existing?.pullRequest) return change.existing.pullRequest
       try {
         const {data} = await client.rest.pulls.create({owner, repo, title: change.title, head: change.branch, base: state.branch, body: change.body})
         return {number: data.number, url: data.html_url}

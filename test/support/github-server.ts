@@ -126,6 +126,8 @@ export interface Fault {
   times?: number
   /** Destroys the socket instead of responding. */
   drop?: boolean
+  /** Milliseconds to wait before answering; without `status` or `drop` the real answer follows. */
+  delayMs?: number
 }
 
 /** File of a tree, as `filesAt` returns it. */
@@ -366,7 +368,7 @@ export class GitHubTestServer {
 
   /** Makes the next `times` requests that match `fault` get its response, or lose their connection with `drop`. */
   inject(fault: Fault): void {
-    if (!fault.drop && fault.status === undefined) throw new Error('inject needs a status unless drop is set')
+    if (!fault.drop && fault.status === undefined && fault.delayMs === undefined) throw new Error('inject needs a status unless drop or delayMs is set')
     this.faults.push({fault, remaining: fault.times ?? 1})
   }
 
@@ -526,13 +528,14 @@ export class GitHubTestServer {
     for (const failure of failures) this.recordViolation(method, path, operation as Operation, failure)
 
     const fault = this.takeFault(method, path, operation)
+    if (fault?.delayMs !== undefined) await new Promise((resolve) => setTimeout(resolve, fault.delayMs))
     if (fault?.drop) {
       request.socket.destroy()
       return
     }
 
-    if (fault) {
-      const status = fault.status as number
+    if (fault?.status !== undefined) {
+      const {status} = fault
       const faultBody = fault.body ?? errorPayload(status, REASON_PHRASES[status] ?? 'Error', GENERIC_DOCUMENTATION_URL)
       this.sendJson(response, entry, status, faultBody, fault.headers ?? {}, undefined)
       return
