@@ -98,9 +98,11 @@ export function createGitHubTarget(options: GitHubTargetOptions): DeliveryTarget
 
 function createClient(options: GitHubTargetOptions, report: (message: string) => void): RestClient {
   const baseMs = options.retryBaseMs ?? 1000
-  const onLimit = (kind: string) => (retryAfter: number, request: {method: string; url: string}, _octokit: unknown, retryCount: number) => {
+  const onLimit = (kind: string) => (retryAfter: number, request: {method: string; url: string; [parameter: string]: unknown}, _octokit: unknown, retryCount: number) => {
     if (retryCount >= MAX_RATE_LIMIT_RETRIES || retryAfter > MAX_RATE_LIMIT_WAIT_SECONDS) return false
-    report(`GitHub ${kind} reached on ${request.method} ${request.url}: waiting ${retryAfter} s before retry ${retryCount + 1} of ${MAX_RATE_LIMIT_RETRIES}`)
+    // The URL is Octokit's route template; its parameters are in the request options.
+    const path = request.url.replaceAll(/\{(\w+)\}/g, (placeholder, name: string) => String(request[name] ?? placeholder))
+    report(`GitHub ${kind} reached on ${request.method} ${path}: waiting ${retryAfter} s before retry ${retryCount + 1} of ${MAX_RATE_LIMIT_RETRIES}`)
     return true
   }
 
