@@ -4,6 +4,7 @@ import {readCatalog} from './actions/catalog.js'
 import {createActionCommand} from './cli/action-command.js'
 import ActionsList from './commands/actions/list.js'
 import Run from './commands/run.js'
+import RunsCancel from './commands/runs/cancel.js'
 import RunsList from './commands/runs/list.js'
 import RunsRetry from './commands/runs/retry.js'
 import RunsShow from './commands/runs/show.js'
@@ -12,6 +13,7 @@ import RunsShow from './commands/runs/show.js'
 const STATIC_COMMANDS: Record<string, Command.Class> = {
   run: Run,
   'actions:list': ActionsList,
+  'runs:cancel': RunsCancel,
   'runs:list': RunsList,
   'runs:retry': RunsRetry,
   'runs:show': RunsShow,

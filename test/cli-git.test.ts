@@ -177,6 +177,17 @@ describe('idp db create to the default local repository', () => {
     assert.match(show.stdout, /^Where: branch idp\/db-create\/orders-db-dev$/m)
   })
 
+  it('deletes the branch of a cancelled run', () => {
+    runCli([...REQUEST, '--yes'], {cwd: cwd(), env})
+    const [file] = readdirSync(runs)
+    const runId = file.replace(/\.json$/, '')
+    const result = runCli(['runs', 'cancel', runId], {cwd: cwd(), env})
+    assert.equal(result.status, 0, result.stderr)
+    assert.match(result.stdout, /^Deleted branch idp\/db-create\/orders-db-dev \(was [0-9a-f]{12}\)$/m)
+    assert.equal(git(repository, ['branch', '--list', 'idp/*']), '')
+    assert.equal(JSON.parse(readFileSync(join(runs, file), 'utf8')).status, 'cancelled')
+  })
+
   it('names an unknown run id and the closest one', () => {
     runCli([...REQUEST, '--yes'], {cwd: cwd(), env})
     const result = runCli(['runs', 'show', '19990101-000000-abcdef'], {cwd: cwd(), env})

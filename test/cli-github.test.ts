@@ -301,6 +301,27 @@ describe('idp db create to GitHub', () => {
     assert.equal(server.pullRequests('acme', 'infrastructure').length, 0)
   })
 
+  it('withdraws a run with idp runs cancel', async () => {
+    assert.equal((await run([...request('dev', 'small'), '--yes'])).status, 0)
+    const {runId} = onlyJournal()
+    const result = await run(['runs', 'cancel', runId])
+    assert.equal(result.status, 0, result.stderr)
+    server.assertNoViolations()
+    assert.equal(result.stdout, `Closed pull request #1: ${new URL(server.url).origin}/acme/infrastructure/pull/1\nDeleted branch idp/db-create/orders-db-dev\nRun ${runId} is cancelled.\n`)
+    assert.equal(server.pullRequests('acme', 'infrastructure')[0].state, 'closed')
+    assert.equal(server.branch('acme', 'infrastructure', 'idp/db-create/orders-db-dev'), undefined)
+    assert.equal(onlyJournal().status, 'cancelled')
+  })
+
+  it('keeps a branch someone else pushed to when cancelling', async () => {
+    assert.equal((await run([...request('dev', 'small'), '--yes'])).status, 0)
+    server.pushCommit({owner: 'acme', repo: 'infrastructure', branch: 'idp/db-create/orders-db-dev', files: {'notes.md': 'review notes\n'}, message: 'Add review notes'})
+    const result = await run(['runs', 'cancel', onlyJournal().runId])
+    assert.equal(result.status, 0, result.stderr)
+    assert.match(result.stdout, /^Kept branch idp\/db-create\/orders-db-dev: its last commit was not made by this run$/m)
+    assert.notEqual(server.branch('acme', 'infrastructure', 'idp/db-create/orders-db-dev'), undefined)
+  })
+
   it('says GitHub cannot be reached when nothing answers', async () => {
     const result = await runCliAsync([...request('dev', 'small'), '--yes'], {cwd: join(dir.path, 'work'), env: {...env, GITHUB_API_URL: 'http://127.0.0.1:9'}})
     assert.equal(result.status, 1)

@@ -5,7 +5,7 @@ import {join} from 'node:path'
 import {xdgDir} from '../xdg.js'
 
 /** Status of a run or of one of its steps. */
-export type RunStatus = 'running' | 'succeeded' | 'failed' | 'interrupted'
+export type RunStatus = 'running' | 'succeeded' | 'failed' | 'interrupted' | 'cancelled'
 
 /** One step of a run as recorded in the journal. */
 export interface JournalStep {
@@ -57,6 +57,11 @@ export class RunJournal {
     const journal = new RunJournal(join(dir, `${entry.runId}.json`), entry)
     await journal.save()
     return journal
+  }
+
+  /** Opens an existing journal for changes. */
+  static async open(path: string): Promise<RunJournal> {
+    return new RunJournal(path, await RunJournal.read(path))
   }
 
   /** Reads an existing journal. */

@@ -138,6 +138,7 @@ function journalEntry(plan: Plan, createdAt?: string): JournalEntry {
       decision: plan.decision,
       requester: plan.requester,
       branch: plan.change.branch,
+      fingerprint: plan.change.fingerprint,
       title: plan.change.title,
       labels: plan.change.labels,
       teamReviewers: plan.change.teamReviewers,

@@ -54,6 +54,27 @@ export async function createTarget(config: IdpConfig, dryRun: boolean, progress:
   return createGitTarget({path, baseBranch: git?.baseBranch, author: {name: 'idp', email: 'idp@localhost'}})
 }
 
+/** Recreates the target a run was delivered to, from its journal, to withdraw the change. */
+export async function targetOfRun(summary: Record<string, unknown>, env: NodeJS.ProcessEnv): Promise<DeliveryTarget> {
+  if (summary.kind === 'git' && typeof summary.path === 'string') {
+    return createGitTarget({path: summary.path, author: {name: 'idp', email: 'idp@localhost'}})
+  }
+
+  const repository = String(summary.repository)
+  const apiUrl = checkApiUrl('the run journal', String(summary.apiUrl ?? 'https://api.github.com'))
+  const token = await findToken(apiUrl, env)
+  if (!token) {
+    throw new IdpError(`No GitHub token found to withdraw the change in ${repository}`, {
+      code: 'AUTH_MISSING',
+      exitCode: ExitCode.auth,
+      hint: 'Set GH_TOKEN (or GITHUB_TOKEN) to a token with the "repo" scope, or log in with `gh auth login`.',
+    })
+  }
+
+  const retryBase = Number(env.IDP_GITHUB_RETRY_BASE_MS)
+  return createGitHubTarget({repository, apiUrl, token: token.token, retryBaseMs: env.IDP_GITHUB_RETRY_BASE_MS && Number.isFinite(retryBase) ? retryBase : undefined})
+}
+
 function checkApiUrl(origin: string, apiUrl: string): string {
   let url: URL | undefined
   try {
@@ -81,6 +102,7 @@ function uncomparedTarget(repository: string): DeliveryTarget {
     steps: [],
     compare: async (files) => files.map((file): PlannedFile => ({...file, status: 'added'})),
     findExisting: async () => undefined,
+    cancel: async () => [],
     deliver: async () => {
       throw new IdpError('No GitHub token', {code: 'AUTH_MISSING', exitCode: ExitCode.auth})
     },

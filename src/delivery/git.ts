@@ -42,6 +42,18 @@ export function createGitTarget(options: GitTargetOptions): DeliveryTarget {
       throw branchConflictError(branch, path, `last commit by ${author}`, ` Inspect it with \`git -C "${path}" log ${branch}\`.`)
     },
     deliver: (change, progress, hooks) => deliver(options, change, progress, hooks),
+    async cancel(created, fingerprint) {
+      const {branch} = created
+      if (!branch || !(await isRepository(path)) || !(await refExists(path, `refs/heads/${branch}`))) return []
+      const commit = (await git(path, ['rev-parse', `refs/heads/${branch}^{commit}`])).trim()
+      if (!recordsRequest(await git(path, ['log', '-1', '--format=%B', commit]), fingerprint)) {
+        return [`Kept branch ${branch}: its last commit was not made by this run`]
+      }
+
+      // Deleting with the expected old value fails if the branch moved meanwhile.
+      await git(path, ['update-ref', '-d', `refs/heads/${branch}`, commit])
+      return [`Deleted branch ${branch} (was ${commit.slice(0, 12)})`]
+    },
   }
 }
 

@@ -4,6 +4,7 @@ import {Octokit} from '@octokit/rest'
 import Bottleneck from 'bottleneck'
 
 import type {Progress, StepProgress} from '../actions/progress.js'
+import type {IdpError} from '../errors.js'
 import type {RenderedFile} from '../actions/render.js'
 import {gitBlobId} from './git-objects.js'
 import {githubError} from './github-errors.js'
@@ -70,6 +71,13 @@ export function createGitHubTarget(options: GitHubTargetOptions): DeliveryTarget
         return await findExistingChange(client, owner, repo, branch, fingerprint)
       } catch (error) {
         throw githubError(error, {repository: options.repository, apiUrl: options.apiUrl, step: `Looking for the branch ${branch}`})
+      }
+    },
+    async cancel(created, fingerprint) {
+      try {
+        return await cancelChange(client, owner, repo, created, fingerprint)
+      } catch (error) {
+        throw githubError(error, {repository: options.repository, apiUrl: options.apiUrl, step: 'Cancelling the run'})
       }
     },
     async deliver(change, progress, hooks) {
@@ -212,6 +220,33 @@ async function findOpenPullRequest(client: RestClient, owner: string, repo: stri
   const pulls = await client.paginate(client.rest.pulls.list, {owner, repo, head: `${owner}:${branch}`, state: 'open', per_page: 100})
   const pull = pulls.find((candidate) => candidate.head.ref === branch)
   return pull ? {number: pull.number, url: pull.html_url} : undefined
+}
+
+async function cancelChange(client: RestClient, owner: string, repo: string, created: {branch?: string; pullRequest?: {number: number}}, fingerprint: string): Promise<string[]> {
+  const done: string[] = []
+  if (created.pullRequest) {
+    const {data} = await client.rest.pulls.get({owner, repo, pull_number: created.pullRequest.number})
+    if (data.state === 'open') {
+      await client.rest.pulls.update({owner, repo, pull_number: data.number, state: 'closed'})
+      done.push(`Closed pull request #${data.number}: ${data.html_url}`)
+    } else {
+      done.push(`Pull request #${data.number} was already ${data.merged_at ? 'merged' : 'closed'}`)
+    }
+  }
+
+  if (created.branch) {
+    const existing = await findExistingChange(client, owner, repo, created.branch, fingerprint).catch((error: unknown) => {
+      if ((error as IdpError).code === 'BRANCH_CONFLICT') return 'foreign' as const
+      throw error
+    })
+    if (existing === 'foreign') done.push(`Kept branch ${created.branch}: its last commit was not made by this run`)
+    else if (existing) {
+      await client.rest.git.deleteRef({owner, repo, ref: `heads/${created.branch}`})
+      done.push(`Deleted branch ${created.branch}`)
+    }
+  }
+
+  return done
 }
 
 interface DeliverOptions {

@@ -79,6 +79,11 @@ export interface DeliveryTarget {
   findExisting(branch: string, fingerprint: string): Promise<DeliveryResult | undefined>
   /** Compares rendered files with the base branch. Only reads. */
   compare(files: RenderedFile[]): Promise<PlannedFile[]>
+  /**
+   * Withdraws what a run created: closes its pull request and deletes its branch, but only a
+   * branch whose head commit records the run's fingerprint. Returns what it did, in words.
+   */
+  cancel(created: {branch?: string; pullRequest?: {number: number}}, fingerprint: string): Promise<string[]>
   /** Commits the change on a new branch and, for GitHub, opens the pull request. */
   deliver(change: ChangeRequest, progress: Progress, hooks: DeliveryHooks): Promise<DeliveryResult>
 }

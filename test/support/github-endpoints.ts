@@ -258,6 +258,16 @@ const gitEndpoints: Record<string, Endpoint> = {
     return {status: 200, body: gitRefPayload(context.payloads, repository, ref, target)}
   },
 
+  'git/delete-ref'(context, request) {
+    const repository = repositoryOf(context, request)
+    const ref = `refs/${request.params.ref}`
+    if (!repository.refs.has(ref)) throw new ApiError(422, 'Reference does not exist')
+
+    repository.refs.delete(ref)
+    repository.pushedAt = context.now()
+    return {status: 204}
+  },
+
   'git/get-commit'(context, request) {
     const repository = repositoryOf(context, request)
     const sha = request.params.commit_sha.toLowerCase()
