@@ -43,18 +43,10 @@ describe('idp db create to GitHub', () => {
     assert.equal(result.status, 0, result.stderr)
     server.assertNoViolations()
 
-    assert.deepEqual(calls(), [
-      `GET ${API}`,
-      `GET ${API}/git/ref/heads%2Fmain`,
-      `GET ${API}/git/commits/<sha>`,
-      `GET ${API}/git/trees/<sha>`,
-      `GET ${API}/git/ref/heads%2Fidp%2Fdb-create%2Forders-db-dev`,
-      `POST ${API}/git/trees`,
-      `POST ${API}/git/commits`,
-      `POST ${API}/git/refs`,
-      `POST ${API}/pulls`,
-      `POST ${API}/issues/1/labels`,
-    ])
+    // The default branch first, then three reads side by side, then the writes in order.
+    assert.equal(calls()[0], `GET ${API}`)
+    assert.deepEqual(calls().slice(1, 4).sort(), [`GET ${API}/commits/main`, `GET ${API}/git/ref/heads%2Fidp%2Fdb-create%2Forders-db-dev`, `GET ${API}/git/trees/main`])
+    assert.deepEqual(calls().slice(4), [`POST ${API}/git/trees`, `POST ${API}/git/commits`, `POST ${API}/git/refs`, `POST ${API}/pulls`, `POST ${API}/issues/1/labels`])
 
     const treeRequest = server.requests.find((entry) => entry.method === 'POST' && entry.path.endsWith('/git/trees'))!.body as {base_tree: string; tree: Array<{path: string; mode: string; content: string}>}
     assert.match(treeRequest.base_tree, /^[0-9a-f]{40}$/)
@@ -136,7 +128,7 @@ describe('idp db create to GitHub', () => {
     assert.equal(result.status, 0, result.stderr)
     assert.deepEqual(
       server.requests.map((entry) => entry.method),
-      ['GET', 'GET', 'GET', 'GET', 'GET'],
+      ['GET', 'GET', 'GET', 'GET'],
     )
     assert.deepEqual(server.pullRequests('acme', 'infrastructure'), [])
     assert.deepEqual(readdirSync(join(dir.path, 'home')), [])

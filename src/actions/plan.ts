@@ -85,14 +85,15 @@ export async function createPlan(options: CreatePlanOptions): Promise<Plan> {
 
   const decision = evaluatePolicy(options.policy, policyRequest({manifest: loaded, inputs, cost, risk, resources, permissions, requester: options.requester}))
 
-  const rendered = await renderFiles(loaded, context)
-  const files = await options.target.compare(rendered)
-  checkNoOverwrite(loaded, files, options.target)
-
   const publish = manifest.spec.steps.find((step) => step.action === 'publish:pull-request')!
   const branch = checkBranchName(options.branch ?? renderString(String(publish.with.branch), context))
   const fingerprint = requestFingerprint(manifest.metadata.name, inputs, options.target)
-  const existing = await options.target.findExisting(branch, fingerprint)
+
+  // The base branch and the request's own branch are read side by side: one round trip.
+  const rendered = await renderFiles(loaded, context)
+  const [files, existing] = await Promise.all([options.target.compare(rendered), options.target.findExisting(branch, fingerprint)])
+  checkNoOverwrite(loaded, files, options.target)
+
   const title = renderString(String(publish.with.title), context)
   const description = publish.with.description === undefined ? undefined : renderString(String(publish.with.description), context)
   const plan: Plan = {

@@ -4,7 +4,7 @@ import {Octokit} from '@octokit/rest'
 import Bottleneck from 'bottleneck'
 
 import type {Progress, StepProgress} from '../actions/progress.js'
-import type {IdpError} from '../errors.js'
+import {IdpError} from '../errors.js'
 import type {RenderedFile} from '../actions/render.js'
 import {gitBlobId} from './git-objects.js'
 import {githubError} from './github-errors.js'
@@ -147,10 +147,15 @@ async function reportReading(reading: Promise<BaseState>, options: GitHubTargetO
 async function readBaseState(client: RestClient, owner: string, repo: string, options: GitHubTargetOptions): Promise<BaseState> {
   try {
     const branch = options.baseBranch ?? (await readDefaultBranch(client, owner, repo, options))
-    const {data: ref} = await client.rest.git.getRef({owner, repo, ref: `heads/${branch}`})
-    expectJson(ref, options)
-    const {data: commit} = await client.rest.git.getCommit({owner, repo, commit_sha: ref.object.sha})
-    const {data: tree} = await client.rest.git.getTree({owner, repo, tree_sha: commit.tree.sha, recursive: 'true'})
+    // The head commit and the listing of its tree are read side by side, both by branch name,
+    // to save a round trip. Both name the tree, so a branch that moved between the two reads
+    // is noticed, and the listing is then read again by the commit's own tree id.
+    const [{data: commit}, {data: listing}] = await Promise.all([
+      client.rest.repos.getCommit({owner, repo, ref: branch}),
+      client.rest.git.getTree({owner, repo, tree_sha: branch, recursive: 'true'}),
+    ])
+    expectJson(commit, options)
+    const tree = listing.sha === commit.commit.tree.sha ? listing : (await client.rest.git.getTree({owner, repo, tree_sha: commit.commit.tree.sha, recursive: 'true'})).data
     const entries = new Map<string, {sha: string; mode: string}>()
     for (const entry of tree.tree) {
       if (entry.type === 'blob' && entry.path && entry.sha && entry.mode) entries.set(entry.path, {sha: entry.sha, mode: entry.mode})
@@ -158,9 +163,33 @@ async function readBaseState(client: RestClient, owner: string, repo: string, op
 
     // NOTE: a truncated tree (over 100,000 entries) lists only part of the repository, so a
     // file missing from it is reported as added even when it exists.
-    return {branch, commit: ref.object.sha, tree: commit.tree.sha, entries}
+    return {branch, commit: commit.sha, tree: tree.sha, entries}
   } catch (error) {
+    if (await isMissingBranch(client, owner, repo, error)) {
+      throw new IdpError(`The base branch ${options.baseBranch ?? ''} does not exist in ${options.repository}`, {
+        code: 'BASE_BRANCH_NOT_FOUND',
+        exitCode: 2,
+        hint: 'Set target.github.baseBranch to an existing branch, or remove it to use the default branch.',
+      })
+    }
+
     throw githubError(error, {repository: options.repository, apiUrl: options.apiUrl, step: 'Reading the base branch'})
+  }
+}
+
+/**
+ * Tells a missing base branch from a missing repository: GitHub answers 422 for a commit of an
+ * unknown branch, and 404 for both a tree of an unknown branch and an invisible repository.
+ */
+async function isMissingBranch(client: RestClient, owner: string, repo: string, error: unknown): Promise<boolean> {
+  const status = (error as {status?: number}).status
+  if (status === 422) return true
+  if (status !== 404) return false
+  try {
+    await client.rest.repos.get({owner, repo})
+    return true
+  } catch {
+    return false
   }
 }
 

@@ -28,6 +28,7 @@ import {
   labelPayload,
   pullRequestPayload,
   repositoryPayload,
+  restCommitPayload,
   teamFullPayload,
   type PayloadContext,
   type PullRequestStats,
@@ -634,6 +635,14 @@ const accountEndpoints: Record<string, Endpoint> = {
     const organization = context.account(team.org)
     const publicRepositories = context.repositoriesOwnedBy(team.org).filter((repository) => !repository.private)
     return {status: 200, body: teamFullPayload(context.payloads, team, organization, publicRepositories.length)}
+  },
+
+  'repos/get-commit'(context, request) {
+    const repository = repositoryOf(context, request)
+    const sha = resolveCommitish(repository, request.params.ref)
+    const commit = sha === undefined ? undefined : repository.git.commit(sha)
+    if (!sha || !commit) throw new ApiError(422, `No commit found for SHA: ${request.params.ref}`)
+    return {status: 200, body: restCommitPayload(context.payloads, repository, sha, commit)}
   },
 
   'repos/get'(context, request) {

@@ -255,6 +255,42 @@ export function gitCommitPayload(
   }
 }
 
+/**
+ * Builds the REST `commit` of "Get a commit" (`/repos/{owner}/{repo}/commits/{ref}`): the git
+ * commit nested under `commit`, with the GitHub accounts of author and committer unknown and
+ * no file list.
+ */
+export function restCommitPayload(
+  context: PayloadContext,
+  repository: RepositoryState,
+  sha: string,
+  commit: CommitObject,
+): Record<string, unknown> {
+  const git = gitCommitPayload(context, repository, sha, commit)
+  const url = repositoryApiUrl(context, repository)
+  const htmlUrl = `${context.webUrl}/${repository.owner.login}/${repository.name}`
+  return {
+    url: `${url}/commits/${sha}`,
+    sha,
+    node_id: git.node_id,
+    html_url: `${htmlUrl}/commit/${sha}`,
+    comments_url: `${url}/commits/${sha}/comments`,
+    commit: {
+      url: git.url,
+      author: git.author,
+      committer: git.committer,
+      message: git.message,
+      comment_count: 0,
+      tree: git.tree,
+      verification: git.verification,
+    },
+    author: null,
+    committer: null,
+    parents: commit.parents.map((parent) => ({sha: parent, url: `${url}/commits/${parent}`, html_url: `${htmlUrl}/commit/${parent}`})),
+    files: [],
+  }
+}
+
 /** Builds a `git-tree` from listed entries, with blob sizes looked up in the repository. */
 export function gitTreePayload(
   context: PayloadContext,

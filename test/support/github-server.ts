@@ -38,6 +38,8 @@ export interface StartOptions {
   pathPrefix?: string
   /** Clock for timestamps and commit dates. Defaults to the system clock. */
   now?: () => Date
+  /** Milliseconds added before every API response, to measure round trips as on a network. */
+  latencyMs?: number
 }
 
 /** Content of a seeded file: UTF-8 text with mode `100644`, or content with an optional mode. */
@@ -87,6 +89,9 @@ export interface RequestLogEntry {
   body: unknown
   /** Status sent, or null when the connection was dropped or no response was sent yet. */
   status: number | null
+  /** `performance.now()` when the request arrived and when its response was sent. */
+  receivedAt?: number
+  respondedAt?: number
 }
 
 /** Breach of GitHub's OpenAPI description, or a failure inside the fake itself (`part: 'handler'`). */
@@ -251,12 +256,14 @@ export class GitHubTestServer {
   private readonly rateLimitReset: number
   private lastId = 1000
   private requestCount = 0
+  private readonly latencyMs: number
 
   private constructor(server: Server, options: StartOptions, description: OpenApiDescription) {
     this.server = server
     this.description = description
     this.pathPrefix = normalizePrefix(options.pathPrefix)
     this.clock = options.now ?? (() => new Date())
+    this.latencyMs = options.latencyMs ?? 0
     this.rateLimitReset = Math.floor(this.clock().getTime() / 1000) + 3600
 
     const {port} = server.address() as AddressInfo
@@ -495,6 +502,7 @@ export class GitHubTestServer {
   // HTTP handling -----------------------------------------------------------------
 
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const receivedAt = performance.now()
     const method = (request.method ?? 'GET').toUpperCase()
     const parsedUrl = new URL(request.url ?? '/', 'http://127.0.0.1')
     const rawBody = await readBody(request)
@@ -517,8 +525,9 @@ export class GitHubTestServer {
       }
     }
 
-    const entry: RequestLogEntry = {method, path, query: queryRecord(parsedUrl.searchParams), body, status: null}
+    const entry: RequestLogEntry = {method, path, query: queryRecord(parsedUrl.searchParams), body, status: null, receivedAt}
     this.requests.push(entry)
+    if (this.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, this.latencyMs))
 
     const match = this.description.findOperation(method, path)
     const operation = match?.operation
@@ -696,6 +705,7 @@ export class GitHubTestServer {
       ...headers,
     })
     entry.status = status
+    entry.respondedAt = performance.now()
     response.end(text)
   }
 
