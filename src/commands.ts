@@ -5,6 +5,7 @@ import {createActionCommand} from './cli/action-command.js'
 import ActionsList from './commands/actions/list.js'
 import Run from './commands/run.js'
 import RunsCancel from './commands/runs/cancel.js'
+import RunsEdit from './commands/runs/edit.js'
 import RunsList from './commands/runs/list.js'
 import RunsRetry from './commands/runs/retry.js'
 import RunsShow from './commands/runs/show.js'
@@ -14,6 +15,7 @@ const STATIC_COMMANDS: Record<string, Command.Class> = {
   run: Run,
   'actions:list': ActionsList,
   'runs:cancel': RunsCancel,
+  'runs:edit': RunsEdit,
   'runs:list': RunsList,
   'runs:retry': RunsRetry,
   'runs:show': RunsShow,

@@ -188,6 +188,16 @@ describe('idp db create to the default local repository', () => {
     assert.equal(JSON.parse(readFileSync(join(runs, file), 'utf8')).status, 'cancelled')
   })
 
+  it('edits a run with a new commit on its branch', () => {
+    runCli([...REQUEST, '--yes'], {cwd: cwd(), env})
+    const [file] = readdirSync(runs)
+    const before = git(repository, ['rev-parse', 'idp/db-create/orders-db-dev'])
+    const result = runCli(['runs', 'edit', file.replace(/\.json$/, ''), '--environment', 'staging', '--yes'], {cwd: cwd(), env})
+    assert.equal(result.status, 0, result.stderr)
+    assert.equal(git(repository, ['rev-parse', 'idp/db-create/orders-db-dev^']), before)
+    assert.equal(git(repository, ['ls-tree', '-r', '--name-only', 'idp/db-create/orders-db-dev', 'databases']), 'databases/staging/orders-db/README.md\ndatabases/staging/orders-db/main.tf')
+  })
+
   it('names an unknown run id and the closest one', () => {
     runCli([...REQUEST, '--yes'], {cwd: cwd(), env})
     const result = runCli(['runs', 'show', '19990101-000000-abcdef'], {cwd: cwd(), env})

@@ -314,6 +314,55 @@ describe('idp db create to GitHub', () => {
     assert.notEqual(server.branch('acme', 'infrastructure', 'idp/db-create/orders-db-dev'), undefined)
   })
 
+  it('edits a submitted run on the same branch and pull request', async () => {
+    assert.equal((await run([...request('dev', 'small'), '--yes'])).status, 0)
+    const {runId} = onlyJournal()
+    const firstHead = server.branch('acme', 'infrastructure', 'idp/db-create/orders-db-dev')
+
+    const result = await run(['runs', 'edit', runId, '--size', 'large', '--yes'])
+    assert.equal(result.status, 0, result.stderr)
+    server.assertNoViolations()
+    assert.match(result.stderr, /^ {2}size: small → large$/m)
+    assert.match(result.stderr, /^ {2}cost: \$50\/month → \$400\/month$/m)
+    assert.match(result.stderr, /^ {2}decision: auto-approved → needs approval: 1 from @team-leads$/m)
+
+    const pulls = server.pullRequests('acme', 'infrastructure')
+    assert.equal(pulls.length, 1)
+    assert.equal(pulls[0].title, 'Create PostgreSQL database orders-db (dev, large)')
+    assert.deepEqual(pulls[0].labels, ['idp', 'idp:needs-approval'])
+    assert.deepEqual(pulls[0].requestedTeams, ['team-leads'])
+    assert.match(pulls[0].body ?? '', /\| size \| large \(Large: 8 vCPU, 32 GB\) \|/)
+
+    const refUpdate = server.requests.find((entry) => entry.method === 'PATCH' && entry.path.includes('/git/refs/'))!
+    assert.equal((refUpdate.body as {force: boolean}).force, false)
+    const commitRequest = server.requests.filter((entry) => entry.method === 'POST' && entry.path.endsWith('/git/commits')).at(-1)!
+    assert.deepEqual((commitRequest.body as {parents: string[]}).parents, [firstHead])
+    assert.match(server.filesAt('acme', 'infrastructure', 'idp/db-create/orders-db-dev')['databases/dev/orders-db/main.tf'].content, /instance_class = "db\.m6g\.2xlarge"/)
+
+    const journal = onlyJournal()
+    assert.equal(journal.runId, runId)
+    assert.equal(journal.status, 'succeeded')
+    assert.equal(journal.inputs.size, 'large')
+  })
+
+  it('deletes the files an edit no longer writes', async () => {
+    assert.equal((await run([...request('dev', 'small'), '--yes'])).status, 0)
+    const result = await run(['runs', 'edit', onlyJournal().runId, '--name', 'billing-db', '--yes'])
+    assert.equal(result.status, 0, result.stderr)
+    server.assertNoViolations()
+    const paths = Object.keys(server.filesAt('acme', 'infrastructure', 'idp/db-create/orders-db-dev')).filter((path) => path.startsWith('databases/'))
+    assert.deepEqual(paths.sort(), ['databases/dev/billing-db/README.md', 'databases/dev/billing-db/main.tf'])
+  })
+
+  it('reports an edit that changes nothing', async () => {
+    assert.equal((await run([...request('dev', 'small'), '--yes'])).status, 0)
+    const writesBefore = writes().length
+    const result = await run(['runs', 'edit', onlyJournal().runId, '--size', 'small', '--yes'])
+    assert.equal(result.status, 0, result.stderr)
+    assert.match(result.stdout, /^Nothing to change: run \S+ already has these inputs\.$/m)
+    assert.equal(writes().length, writesBefore)
+  })
+
   it('says GitHub cannot be reached when nothing answers', async () => {
     const result = await runCliAsync([...request('dev', 'small'), '--yes'], {cwd: join(dir.path, 'work'), env: {...env, GITHUB_API_URL: 'http://127.0.0.1:9'}})
     assert.equal(result.status, 1)

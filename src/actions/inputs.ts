@@ -53,6 +53,8 @@ export interface ResolveInputsOptions {
   prompter?: InputPrompter
   /** Formats a choice's price for prompts, such as "$50/month"; undefined when it has none. */
   describeChoice?: (input: InputDefinition, value: unknown, answers: Record<string, unknown>) => string | undefined
+  /** Defaults that replace the manifest's, such as a run's previous answers when it is edited. */
+  defaults?: Record<string, unknown>
 }
 
 /** Lists the inputs of a manifest in declaration order. */
@@ -105,7 +107,7 @@ export async function resolveInputs(options: ResolveInputsOptions): Promise<Reco
 
   const missing: InputDefinition[] = []
   for (const definition of pending) {
-    const fallback = defaultOf(definition.schema, options.user)
+    const fallback = options.defaults && definition.name in options.defaults ? options.defaults[definition.name] : defaultOf(definition.schema, options.user)
     // A default taken from configuration is data from a file like any values file, so it is
     // checked the same way before it can reach a template or a pull request.
     const defaultProblem = fallback === undefined ? undefined : validateInput(definition.schema, fallback)

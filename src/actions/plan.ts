@@ -61,6 +61,8 @@ export interface CreatePlanOptions {
   configSources?: string[]
   /** Branch name to use instead of the one the manifest renders (`--branch`). */
   branch?: string
+  /** Set when a submitted run is edited: what its previous version wrote. */
+  edit?: {fingerprint: string; files: string[]; labels: string[]}
 }
 
 /** Computes the plan of a request: cost, preview, decision, rendered files and the change. */
@@ -91,7 +93,15 @@ export async function createPlan(options: CreatePlanOptions): Promise<Plan> {
 
   // The base branch and the request's own branch are read side by side: one round trip.
   const rendered = await renderFiles(loaded, context)
-  const [files, existing] = await Promise.all([options.target.compare(rendered), options.target.findExisting(branch, fingerprint)])
+  const [files, existing] = await Promise.all([options.target.compare(rendered), options.target.findExisting(branch, options.edit?.fingerprint ?? fingerprint)])
+  if (options.edit && !existing) {
+    throw new IdpError(`The branch ${branch} of this run no longer exists in the ${options.target.description}`, {
+      code: 'RUN_BRANCH_MISSING',
+      exitCode: 1,
+      hint: 'It was merged or deleted; submit a new request with the action command instead.',
+    })
+  }
+
   checkNoOverwrite(loaded, files, options.target)
 
   const title = renderString(String(publish.with.title), context)
@@ -114,6 +124,15 @@ export async function createPlan(options: CreatePlanOptions): Promise<Plan> {
     existing,
     change: {branch, fingerprint, title, body: '', commitMessage: '', files, labels: decisionLabels(decision, publish.with.labels), teamReviewers: decision.requirements.map((requirement) => requirement.team)},
   }
+  if (options.edit && existing) {
+    const paths = new Set(files.map((file) => file.path))
+    plan.change.update = {
+      commit: existing.commit,
+      removedFiles: options.edit.files.filter((path) => !paths.has(path)),
+      staleLabels: options.edit.labels.filter((label) => !plan.change.labels.includes(label)),
+    }
+  }
+
   plan.change.body = requestBody(plan, description)
   // Git trailers at the end of the message let a later run recognize its own branch.
   plan.change.commitMessage = `${title}\n\n${plan.change.body}\n${FINGERPRINT_TRAILER}: ${fingerprint}\nIdp-Run: ${runId}\n`

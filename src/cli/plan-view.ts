@@ -99,6 +99,26 @@ export function formatResult(plan: Plan, result: SubmitResult, chalk: ChalkInsta
   return lines.join('\n')
 }
 
+/** Formats what an edit changes: inputs, cost and decision, old then new. */
+export function formatEditSummary(previous: {inputs: Record<string, unknown>; cost?: {monthly: number; currency: string}; decision?: Decision}, plan: Plan, chalk: ChalkInstance): string {
+  const lines = [chalk.bold('Changes to the submitted request')]
+  for (const [name, value] of Object.entries(plan.inputs)) {
+    if (JSON.stringify(previous.inputs[name]) !== JSON.stringify(value)) lines.push(`  ${name}: ${String(previous.inputs[name])} → ${String(value)}`)
+  }
+
+  if (previous.cost && plan.cost && previous.cost.monthly !== plan.cost.monthly) {
+    lines.push(`  cost: ${formatMoney(previous.cost.monthly, previous.cost.currency)}/month → ${formatMoney(plan.cost.monthly, plan.cost.currency)}/month`)
+  }
+
+  if (previous.decision) {
+    const before = formatDecision(previous.decision, chalk)
+    const after = formatDecision(plan.decision, chalk)
+    lines.push(before === after ? `  decision: ${after} (unchanged)` : `  decision: ${before} → ${after}`)
+  }
+
+  return lines.join('\n')
+}
+
 /** Formats the report of a request that an earlier run already submitted. */
 export function formatExisting(plan: Plan, existing: DeliveryResult, chalk: ChalkInstance): string {
   const lines = ['Already submitted: an earlier run of this request made the same change.']

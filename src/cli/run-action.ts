@@ -1,5 +1,6 @@
 import {execFileSync} from 'node:child_process'
 import {userInfo} from 'node:os'
+import {isDeepStrictEqual} from 'node:util'
 
 import type {CatalogEntry} from '../actions/catalog.js'
 import {type InputDefinition, resolveInputs} from '../actions/inputs.js'
@@ -9,9 +10,9 @@ import {choicePrice, createPlan, type Requester} from '../actions/plan.js'
 import {submitPlan} from '../actions/submit.js'
 import {type IdpConfig, loadConfig} from '../config/config.js'
 import {ExitCode, IdpError} from '../errors.js'
-import {bundledPolicyPath, loadPolicy} from '../policy/index.js'
+import {bundledPolicyPath, loadPolicy, type Decision} from '../policy/index.js'
 import {planJson, printJson, resultJson} from './json-output.js'
-import {formatDiff, formatExisting, formatPlan, formatResult} from './plan-view.js'
+import {formatDiff, formatEditSummary, formatExisting, formatPlan, formatResult} from './plan-view.js'
 import {TerminalProgress} from './progress.js'
 import {confirmSubmission, inquirerPrompter} from './prompts.js'
 import {createTarget} from './targets.js'
@@ -38,6 +39,21 @@ export interface RunActionOptions {
   env?: NodeJS.ProcessEnv
   /** Set by `idp runs retry`: the run to finish, keeping its id and journal. */
   retry?: {runId: string; createdAt: string}
+  /** Set by `idp runs edit`: the run to change, and what its previous version was. */
+  edit?: RunEdit
+}
+
+/** A submitted run being edited: its id, previous answers and previous plan. */
+export interface RunEdit {
+  runId: string
+  createdAt: string
+  inputs: Record<string, unknown>
+  fingerprint: string
+  branch: string
+  files: string[]
+  labels: string[]
+  cost?: {monthly: number; currency: string}
+  decision?: Decision
 }
 
 /**
@@ -63,7 +79,13 @@ export async function runAction(options: RunActionOptions): Promise<void> {
     // Standard input already carried the values, so it cannot answer prompts too.
     prompter: terminal.interactive && flags.values !== '-' ? inquirerPrompter : undefined,
     describeChoice: (definition, value, answers) => describeChoice(loaded, config, definition, value, answers),
+    defaults: options.edit?.inputs,
   })
+
+  if (options.edit && isDeepStrictEqual(inputs, options.edit.inputs)) {
+    process.stdout.write(`Nothing to change: run ${options.edit.runId} already has these inputs.\n`)
+    return
+  }
 
   const plan = await createPlan({
     loaded,
@@ -72,9 +94,10 @@ export async function runAction(options: RunActionOptions): Promise<void> {
     requester: requesterOf(config, inputs),
     policy,
     target,
-    runId: options.retry?.runId ?? createRunId(),
+    runId: options.retry?.runId ?? options.edit?.runId ?? createRunId(),
     configSources: config.sources,
-    branch: flags.branch,
+    branch: options.edit?.branch ?? flags.branch,
+    edit: options.edit,
   })
   const planText = formatPlan(plan, flags['dry-run'] ? terminal.stdout : terminal.stderr)
 
@@ -91,7 +114,7 @@ export async function runAction(options: RunActionOptions): Promise<void> {
   // A complete earlier run of this request (a branch, and on GitHub its open pull request) is
   // reported instead of proposing the same change twice.
   const {existing} = plan
-  const complete = existing && (target.kind === 'git' || (existing.pullRequest && !options.retry))
+  const complete = existing && !options.edit && (target.kind === 'git' || (existing.pullRequest && !options.retry))
   if (existing && complete) {
     if (flags.json) printJson({...planJson(plan, flags['dry-run']), branch: existing.branch, commit: existing.commit, pullRequest: existing.pullRequest, existing: true})
     else process.stdout.write(`${formatExisting(plan, existing, terminal.stdout)}\n`)
@@ -112,12 +135,13 @@ export async function runAction(options: RunActionOptions): Promise<void> {
   }
 
   if (!flags.json) process.stderr.write(`${planText}\n\n`)
+  if (options.edit && !flags.json) process.stderr.write(`${formatEditSummary(options.edit, plan, terminal.stderr)}\n\n`)
   await confirm(flags, terminal)
 
   const interruption = watchInterruption(progress)
   let result
   try {
-    result = await submitPlan(plan, loaded, progress, runsDir(env), {interrupted: interruption.requested, createdAt: options.retry?.createdAt})
+    result = await submitPlan(plan, loaded, progress, runsDir(env), {interrupted: interruption.requested, createdAt: options.retry?.createdAt ?? options.edit?.createdAt})
   } finally {
     interruption.dispose()
   }

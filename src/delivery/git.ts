@@ -96,13 +96,15 @@ async function deliver(options: GitTargetOptions, change: ChangeRequest, progres
   if (!(await isRepository(path))) await initializeRepository(path, options)
   const base = await baseBranchOf(options)
   const baseCommit = (await git(path, ['rev-parse', '--verify', `refs/heads/${base}^{commit}`])).trim()
-  if (await refExists(path, `refs/heads/${change.branch}`)) throw branchConflictError(change.branch, path, 'it appeared after the plan was made')
+  const {update} = change
+  if (!update && (await refExists(path, `refs/heads/${change.branch}`))) throw branchConflictError(change.branch, path, 'it appeared after the plan was made')
+  const parent = update?.commit ?? baseCommit
 
   await hooks.stepStarted('commit')
-  const commitStep = progress.step(`Committing ${change.files.length} files on top of ${base}`)
+  const commitStep = progress.step(update ? `Committing the new version on ${change.branch}` : `Committing ${change.files.length} files on top of ${base}`)
   let commit: string
   try {
-    commit = await commitFiles(options, baseCommit, change)
+    commit = await commitFiles(options, parent, change)
   } catch (error) {
     commitStep.fail(`Commit failed in ${path}`)
     throw error
@@ -113,17 +115,18 @@ async function deliver(options: GitTargetOptions, change: ChangeRequest, progres
   await hooks.stepFinished('commit')
 
   await hooks.stepStarted('branch')
-  const branchStep = progress.step(`Creating branch ${change.branch}`)
+  const branchStep = progress.step(update ? `Moving ${change.branch} to the new version` : `Creating branch ${change.branch}`)
   try {
-    // The expected old value of all zeros makes git refuse to move an existing branch.
-    await git(path, ['update-ref', `refs/heads/${change.branch}`, commit, ZERO_ID])
+    // The expected old value makes git refuse to move a branch that changed meanwhile: all
+    // zeros for a new branch, the previous head for an edited run.
+    await git(path, ['update-ref', `refs/heads/${change.branch}`, commit, update?.commit ?? ZERO_ID])
   } catch (error) {
     branchStep.fail(`Branch ${change.branch} was not created`)
     if (await refExists(path, `refs/heads/${change.branch}`)) throw branchConflictError(change.branch, path, 'it appeared after the plan was made')
     throw error
   }
 
-  branchStep.succeed(`Created branch ${change.branch}`)
+  branchStep.succeed(update ? `Moved ${change.branch} to ${commit.slice(0, 12)}` : `Created branch ${change.branch}`)
   await hooks.recordRemote('branch', change.branch)
   await hooks.stepFinished('branch')
   return {branch: change.branch, commit}
@@ -133,12 +136,14 @@ async function deliver(options: GitTargetOptions, change: ChangeRequest, progres
  * Builds the commit with a temporary index, so the repository's working tree, index and
  * checked-out branch are left exactly as they were.
  */
-async function commitFiles(options: GitTargetOptions, baseCommit: string, change: ChangeRequest): Promise<string> {
+async function commitFiles(options: GitTargetOptions, parent: string, change: ChangeRequest): Promise<string> {
   const {path} = options
   const scratch = await mkdtemp(join(tmpdir(), 'idp-index-'))
   const env = {GIT_INDEX_FILE: join(scratch, 'index')}
   try {
-    await git(path, ['read-tree', baseCommit], {env})
+    await git(path, ['read-tree', parent], {env})
+    const removed = change.update?.removedFiles ?? []
+    if (removed.length > 0) await git(path, ['update-index', '--force-remove', '--', ...removed], {env})
     let indexInfo = ''
     for (const file of change.files) {
       const id = (await git(path, ['hash-object', '-w', '--stdin'], {input: file.content})).trim()
@@ -148,7 +153,7 @@ async function commitFiles(options: GitTargetOptions, baseCommit: string, change
     await git(path, ['update-index', '--add', '--index-info'], {env, input: indexInfo})
     const tree = (await git(path, ['write-tree'], {env})).trim()
     const identity = await commitIdentity(options)
-    return (await git(path, ['commit-tree', tree, '-p', baseCommit, '-F', '-'], {input: change.commitMessage, env: identity})).trim()
+    return (await git(path, ['commit-tree', tree, '-p', parent, '-F', '-'], {input: change.commitMessage, env: identity})).trim()
   } finally {
     await rm(scratch, {recursive: true, force: true})
   }

@@ -290,13 +290,23 @@ interface DeliverOptions {
 
 async function deliverChange(options: DeliverOptions): Promise<DeliveryResult> {
   const {client, owner, repo, state, change, hooks, run} = options
-  const commit = change.existing ? await reuseBranch(options, change.existing) : await commitAndBranch(options)
+  let commit: string
+  if (change.update) commit = await commitOnBranch(options, change.update)
+  else if (change.existing) commit = await reuseBranch(options, change.existing)
+  else commit = await commitAndBranch(options)
 
   const pullRequest = await run(
     'pull-request',
     'Opening the pull request',
     async () => {
-      if (change.existing?.pullRequest) return change.existing.pullRequest
+      const current = change.existing?.pullRequest
+      if (current && change.update) {
+        // An edited run keeps its pull request: the title and body describe the new version.
+        await client.rest.pulls.update({owner, repo, pull_number: current.number, title: change.title, body: change.body})
+        return current
+      }
+
+      if (current) return current
       try {
         const {data} = await client.rest.pulls.create({owner, repo, title: change.title, head: change.branch, base: state.branch, body: change.body})
         return {number: data.number, url: data.html_url}
@@ -316,6 +326,7 @@ async function deliverChange(options: DeliverOptions): Promise<DeliveryResult> {
     describeLabelsAndReviewers(change),
     () =>
       Promise.all([
+        ...(change.update?.staleLabels ?? []).map((name) => removeLabel(client, owner, repo, pullRequest.number, name)),
         client.rest.issues.addLabels({owner, repo, issue_number: pullRequest.number, labels: change.labels}),
         change.teamReviewers.length > 0
           ? client.rest.pulls.requestReviewers({owner, repo, pull_number: pullRequest.number, reviewers: [], team_reviewers: change.teamReviewers})
@@ -325,6 +336,47 @@ async function deliverChange(options: DeliverOptions): Promise<DeliveryResult> {
   )
 
   return {branch: change.branch, commit, pullRequest}
+}
+
+/**
+ * Commits an edited run's new version on top of its branch: the branch head's tree with the
+ * new files and without the files the new version no longer writes (`sha: null` deletes a
+ * path in the tree API). The branch moves forward only, never with force.
+ */
+async function commitOnBranch(options: DeliverOptions, update: NonNullable<ChangeRequest['update']>): Promise<string> {
+  const {client, owner, repo, change, hooks, run} = options
+  const commit = await run(
+    'commit',
+    `Committing the new version on ${change.branch}`,
+    async () => {
+      const {data: head} = await client.rest.git.getCommit({owner, repo, commit_sha: update.commit})
+      const written = await Promise.all(change.files.map((file) => treeEntry(client, owner, repo, file)))
+      const removed = update.removedFiles.map((path) => ({path, mode: '100644' as const, type: 'blob' as const, sha: null}))
+      const {data: tree} = await client.rest.git.createTree({owner, repo, base_tree: head.tree.sha, tree: [...written, ...removed]})
+      const {data: created} = await client.rest.git.createCommit({owner, repo, message: change.commitMessage, tree: tree.sha, parents: [update.commit]})
+      return created.sha
+    },
+    (sha) => `Committed ${sha.slice(0, 12)}`,
+  )
+  await hooks.recordRemote('commit', commit)
+
+  await run(
+    'branch',
+    `Moving ${change.branch} to the new version`,
+    () => client.rest.git.updateRef({owner, repo, ref: `heads/${change.branch}`, sha: commit, force: false}),
+    () => `Moved ${change.branch} to ${commit.slice(0, 12)}`,
+  )
+  await hooks.recordRemote('branch', change.branch)
+  return commit
+}
+
+/** Removes a label from a pull request; a label someone already removed is fine. */
+async function removeLabel(client: RestClient, owner: string, repo: string, number: number, name: string): Promise<void> {
+  try {
+    await client.rest.issues.removeLabel({owner, repo, issue_number: number, name})
+  } catch (error) {
+    if ((error as {status?: number}).status !== 404) throw error
+  }
 }
 
 /** Records the branch an earlier run of this request pushed, instead of committing again. */

@@ -26,6 +26,18 @@ export interface ChangeRequest {
   teamReviewers: string[]
   /** The branch and commit an earlier run of this request left; delivery continues after them. */
   existing?: DeliveryResult
+  /** Set when a run is edited: the new version is committed on top of the run's branch. */
+  update?: ChangeUpdate
+}
+
+/** The previous version of an edited run, which the new commit replaces. */
+export interface ChangeUpdate {
+  /** Head commit of the run's branch, the parent of the new commit. */
+  commit: string
+  /** Files the previous version wrote that the new one does not: they are deleted. */
+  removedFiles: string[]
+  /** Labels the previous version set that the new decision no longer calls for. */
+  staleLabels: string[]
 }
 
 /** Where the change went. */

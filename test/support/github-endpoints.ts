@@ -587,6 +587,19 @@ const pullEndpoints: Record<string, Endpoint> = {
     return {status: 200, body}
   },
 
+  'issues/remove-label'(context, request) {
+    const repository = repositoryOf(context, request)
+    const pull = pullRequestOf(repository, request.params.issue_number)
+    const name = String(request.params.name).toLowerCase()
+    const index = pull.labels.findIndex((existing) => existing.toLowerCase() === name)
+    if (index === -1) throw new ApiError(404, 'Label does not exist')
+
+    pull.labels.splice(index, 1)
+    pull.updatedAt = context.now()
+    const body = pull.labels.map((label) => labelPayload(context.payloads, repository, repository.labels.get(label.toLowerCase()) as LabelState))
+    return {status: 200, body}
+  },
+
   'pulls/request-reviewers'(context, request) {
     const repository = repositoryOf(context, request)
     const pull = pullRequestOf(repository, request.params.pull_number)

@@ -1,0 +1,72 @@
+import {Args} from '@oclif/core'
+
+import {actionFlags, inputValuesFromFlags, parseActionFlags} from '../../cli/action-command.js'
+import {IdpCommand} from '../../cli/base-command.js'
+import type {ActionFlags} from '../../cli/run-action.js'
+import {ExitCode, IdpError} from '../../errors.js'
+import type {Decision} from '../../policy/index.js'
+
+export default class RunsEdit extends IdpCommand {
+  static override summary = 'Change a submitted request: new inputs, a new commit on its branch, an updated pull request.'
+  static override description =
+    "Asks for the inputs again with the run's previous answers as defaults (or takes them as flags, with the action's own flag names), plans the request again, shows what changes in cost and decision, then commits the new version on the run's branch and updates its pull request: title, body, labels and reviewers."
+
+  static override args = {id: Args.string({description: 'Run id, or a prefix of it that matches one run.', required: true})}
+  static override flags = actionFlags
+  static override examples = ['<%= config.bin %> runs edit 20261204-203015-3f9a1c', '<%= config.bin %> runs edit 20261204-203015-3f9a1c --size medium --yes']
+  // The action's flags are known only once the run is read, so parsing happens in two passes.
+  static override strict = false
+
+  async run(): Promise<void> {
+    const [id, ...rest] = this.argv
+    if (id === undefined || id.startsWith('-')) {
+      throw new IdpError('Missing the run id', {code: 'USAGE_INVALID', exitCode: ExitCode.usage, hint: 'Run `idp runs list` to see the run ids, then `idp runs edit <id>`.'})
+    }
+
+    const [{findRun}, {runsDir}, {readCatalog, findAction}, {loadConfig}, {runAction}, {detectTerminal}] = await Promise.all([
+      import('../../actions/runs.js'),
+      import('../../actions/journal.js'),
+      import('../../actions/catalog.js'),
+      import('../../config/config.js'),
+      import('../../cli/run-action.js'),
+      import('../../cli/terminal.js'),
+    ])
+    const run = await findRun(runsDir(), id)
+    const plan = run.plan as {fingerprint?: string; branch?: string; files?: Array<{path: string}>; labels?: string[]; cost?: {monthly: number; currency: string}; decision?: Decision}
+    if (run.status === 'cancelled' || typeof plan.fingerprint !== 'string' || typeof plan.branch !== 'string') {
+      throw new IdpError(`Run ${run.runId} cannot be edited: ${run.status === 'cancelled' ? 'it was cancelled' : 'its journal has no branch or fingerprint'}`, {
+        code: 'RUN_NOT_EDITABLE',
+        exitCode: ExitCode.usage,
+        hint: 'Submit a new request with the action command instead.',
+      })
+    }
+
+    const configIndex = rest.indexOf('--config')
+    const config = await loadConfig({file: configIndex >= 0 ? rest[configIndex + 1] : undefined})
+    const entry = findAction(readCatalog(config.catalog).entries, run.action.name)
+    if (!entry) {
+      throw new IdpError(`The action ${run.action.name} of run ${run.runId} is no longer in the catalog`, {code: 'ACTION_NOT_FOUND', exitCode: ExitCode.usage})
+    }
+
+    const {flags} = await parseActionFlags(this, entry, rest)
+    const terminal = detectTerminal({noInput: Boolean(flags['no-input'])})
+    this.useTerminal(terminal)
+    await runAction({
+      entry,
+      flags: flags as unknown as ActionFlags,
+      inputFlags: inputValuesFromFlags(entry, flags),
+      terminal,
+      edit: {
+        runId: run.runId,
+        createdAt: run.createdAt,
+        inputs: run.inputs,
+        fingerprint: plan.fingerprint,
+        branch: plan.branch,
+        files: (plan.files ?? []).map((file) => file.path),
+        labels: plan.labels ?? [],
+        cost: plan.cost,
+        decision: plan.decision,
+      },
+    })
+  }
+}
