@@ -229,6 +229,8 @@ describe('idp db create to GitHub', () => {
   const stepStates = (journal: {steps: Array<{id: string; status: string}>}) => journal.steps.map((step) => `${step.id}:${step.status}`)
 
   for (const [step, path] of [
+    ['commit', '/repos/{owner}/{repo}/git/commits'],
+    ['branch', '/repos/{owner}/{repo}/git/refs'],
     ['pull-request', '/repos/{owner}/{repo}/pulls'],
     ['labels-reviewers', '/repos/{owner}/{repo}/issues/{issue_number}/labels'],
   ] as const) {
@@ -247,7 +249,8 @@ describe('idp db create to GitHub', () => {
       assert.equal(retried.runId, failed.runId)
       assert.equal(retried.status, 'succeeded')
       assert.deepEqual(stepStates(retried), ['render:succeeded', 'commit:succeeded', 'branch:succeeded', 'pull-request:succeeded', 'labels-reviewers:succeeded'])
-      assert.equal(server.requests.filter((entry) => entry.method === 'POST' && entry.path.endsWith('/git/commits')).length, 1)
+      const commitsCreated = server.requests.filter((entry) => entry.method === 'POST' && entry.path.endsWith('/git/commits') && entry.status === 201)
+      assert.equal(commitsCreated.length, 1)
       const pulls = server.pullRequests('acme', 'infrastructure')
       assert.equal(pulls.length, 1)
       assert.deepEqual(pulls[0].labels, ['idp', 'idp:needs-approval'])
@@ -255,30 +258,39 @@ describe('idp db create to GitHub', () => {
     })
   }
 
-  it('stops after the current step on Ctrl-C, then retries', async () => {
-    server.inject({method: 'POST', path: '/repos/{owner}/{repo}/git/refs', delayMs: 1500})
-    const child = spawn(process.execPath, [binPath, ...request('dev', 'small'), '--yes'], {cwd: join(dir.path, 'work'), env})
-    let stderr = ''
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
-    const exited = new Promise<number | null>((resolve) => child.on('close', resolve))
-    while (!server.requests.some((entry) => entry.method === 'POST' && entry.path.endsWith('/git/refs'))) {
-      await new Promise((resolve) => setTimeout(resolve, 20))
-    }
+  const interruptions: Array<[string, string, string[]]> = [
+    ['/git/commits', '/repos/{owner}/{repo}/git/commits', ['render:succeeded', 'commit:succeeded', 'branch:pending', 'pull-request:pending', 'labels-reviewers:pending']],
+    ['/git/refs', '/repos/{owner}/{repo}/git/refs', ['render:succeeded', 'commit:succeeded', 'branch:succeeded', 'pull-request:pending', 'labels-reviewers:pending']],
+    ['/pulls', '/repos/{owner}/{repo}/pulls', ['render:succeeded', 'commit:succeeded', 'branch:succeeded', 'pull-request:succeeded', 'labels-reviewers:pending']],
+  ]
+  for (const [suffix, path, states] of interruptions) {
+    it(`stops after POST ${suffix} on Ctrl-C, then retries`, async () => {
+      server.inject({method: 'POST', path, delayMs: 1500})
+      const child = spawn(process.execPath, [binPath, ...request('dev', 'small'), '--yes'], {cwd: join(dir.path, 'work'), env})
+      let stderr = ''
+      child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
+      const exited = new Promise<number | null>((resolve) => child.on('close', resolve))
+      while (!server.requests.some((entry) => entry.method === 'POST' && entry.path.endsWith(suffix))) {
+        await new Promise((resolve) => setTimeout(resolve, 20))
+      }
 
-    child.kill('SIGINT')
-    assert.equal(await exited, 130)
-    assert.match(stderr, /^Error: Interrupted; the run stopped before its next step\.$/m)
-    const interrupted = onlyJournal()
-    assert.equal(interrupted.status, 'interrupted')
-    assert.deepEqual(stepStates(interrupted), ['render:succeeded', 'commit:succeeded', 'branch:succeeded', 'pull-request:pending', 'labels-reviewers:pending'])
-    assert.match(stderr, new RegExp(`^Next: Finish it with \`idp runs retry ${interrupted.runId}\``, 'm'))
-    assert.deepEqual(server.pullRequests('acme', 'infrastructure'), [])
+      child.kill('SIGINT')
+      assert.equal(await exited, 130)
+      assert.match(stderr, /^Error: Interrupted; the run stopped before its next step\.$/m)
+      const interrupted = onlyJournal()
+      assert.equal(interrupted.status, 'interrupted')
+      assert.deepEqual(stepStates(interrupted), states)
+      assert.match(stderr, new RegExp(`^Next: Finish it with \`idp runs retry ${interrupted.runId}\``, 'm'))
 
-    const result = await run(['runs', 'retry', interrupted.runId])
-    assert.equal(result.status, 0, result.stderr)
-    assert.equal(server.pullRequests('acme', 'infrastructure').length, 1)
-    assert.equal(onlyJournal().status, 'succeeded')
-  })
+      const result = await run(['runs', 'retry', interrupted.runId])
+      assert.equal(result.status, 0, result.stderr)
+      server.assertNoViolations()
+      const pulls = server.pullRequests('acme', 'infrastructure')
+      assert.equal(pulls.length, 1)
+      assert.deepEqual(pulls[0].labels, ['idp', 'idp:auto-approved'])
+      assert.equal(onlyJournal().status, 'succeeded')
+    })
+  }
 
   it('lets only one process deliver a run', async () => {
     server.inject({method: 'POST', path: '/repos/{owner}/{repo}/pulls', status: 500, times: 4})

@@ -37,8 +37,8 @@ export interface RunActionOptions {
   inputFlags: Record<string, unknown>
   terminal: TerminalCapabilities
   env?: NodeJS.ProcessEnv
-  /** Set by `idp runs retry`: the run to finish, keeping its id and journal. */
-  retry?: {runId: string; createdAt: string}
+  /** Set by `idp runs retry`: the run to finish, keeping its id and journal, and the commit it made. */
+  retry?: {runId: string; createdAt: string; commit?: string}
   /** Set by `idp runs edit`: the run to change, and what its previous version was. */
   edit?: RunEdit
 }
@@ -122,6 +122,7 @@ export async function runAction(options: RunActionOptions): Promise<void> {
   }
 
   plan.change.existing = existing
+  plan.change.previousCommit = options.retry?.commit
   if (plan.files.every((file) => file.status === 'unchanged')) {
     if (flags.json) printJson({...planJson(plan, flags['dry-run']), nothingToChange: true})
     else process.stdout.write(`Nothing to change: every file already has this content on the base branch of the ${target.description}.\n`)

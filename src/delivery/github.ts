@@ -370,6 +370,22 @@ async function commitOnBranch(options: DeliverOptions, update: NonNullable<Chang
   return commit
 }
 
+/**
+ * Returns the commit an earlier attempt of this run made, when it records the same request
+ * and sits on the same base commit, so a retry does not leave a second, unused commit.
+ */
+async function reusableCommit({client, owner, repo, state, change}: DeliverOptions): Promise<string | undefined> {
+  if (!change.previousCommit) return undefined
+  try {
+    const {data} = await client.rest.git.getCommit({owner, repo, commit_sha: change.previousCommit})
+    const sameBase = data.parents.length === 1 && data.parents[0].sha === state.commit
+    return sameBase && recordsRequest(data.message, change.fingerprint) ? data.sha : undefined
+  } catch (error) {
+    if ((error as {status?: number}).status === 404) return undefined
+    throw error
+  }
+}
+
 /** Removes a label from a pull request; a label someone already removed is fine. */
 async function removeLabel(client: RestClient, owner: string, repo: string, number: number, name: string): Promise<void> {
   try {
@@ -406,6 +422,8 @@ async function commitAndBranch(options: DeliverOptions): Promise<string> {
     'commit',
     `Committing ${changed.length} ${changed.length === 1 ? 'file' : 'files'} on top of ${state.branch}`,
     async () => {
+      const reusable = await reusableCommit(options)
+      if (reusable) return reusable
       const tree = await Promise.all(changed.map((file) => treeEntry(client, owner, repo, file)))
       const {data: newTree} = await client.rest.git.createTree({owner, repo, base_tree: state.tree, tree})
       const {data: created} = await client.rest.git.createCommit({owner, repo, message: change.commitMessage, tree: newTree.sha, parents: [state.commit]})

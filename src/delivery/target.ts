@@ -28,6 +28,8 @@ export interface ChangeRequest {
   existing?: DeliveryResult
   /** Set when a run is edited: the new version is committed on top of the run's branch. */
   update?: ChangeUpdate
+  /** A commit an earlier attempt of this run created but no branch points to yet (a retry). */
+  previousCommit?: string
 }
 
 /** The previous version of an edited run, which the new commit replaces. */

@@ -45,7 +45,7 @@ export default class RunsRetry extends IdpCommand {
       flags: {yes: true, 'dry-run': false, json: flags.json, 'no-input': true, config: flags.config, branch},
       inputFlags: run.inputs,
       terminal,
-      retry: {runId: run.runId, createdAt: run.createdAt},
+      retry: {runId: run.runId, createdAt: run.createdAt, commit: typeof run.remote.commit === 'string' ? run.remote.commit : undefined},
     })
   }
 }
