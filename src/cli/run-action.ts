@@ -43,7 +43,7 @@ export interface RunActionOptions {
   edit?: RunEdit
 }
 
-/** A submitted run being edited: its id, previous answers and previous plan. */
+/** A submitted run being edited: its id, previous inputs and previous plan. */
 export interface RunEdit {
   runId: string
   createdAt: string
@@ -153,7 +153,7 @@ export async function runAction(options: RunActionOptions): Promise<void> {
 
 /**
  * Turns the first Ctrl-C during a submission into a request to stop after the current step, so
- * that no GitHub request is cut off half-way; a second Ctrl-C quits at once.
+ * that no GitHub request is cut off half-way. A second Ctrl-C quits at once.
  */
 function watchInterruption(progress: TerminalProgress): {requested: () => boolean; dispose: () => void} {
   let requested = false

@@ -20,7 +20,7 @@ export interface GitHubTargetOptions {
   token: string
   /** Milliseconds per second of `retry-after` and of retry backoff; lower only in tests. */
   retryBaseMs?: number
-  /** Where rate-limit waits are reported while no step is running. */
+  /** Reporter of rate-limit waits while no step is running. */
   progress?: Progress
 }
 
@@ -41,7 +41,7 @@ const MAX_RATE_LIMIT_RETRIES = 2
 // instead of leaving the terminal silent.
 const MAX_RATE_LIMIT_WAIT_SECONDS = 60
 
-/** A GitHub repository as the target: one commit through the Git Data API, then a pull request. */
+/** Creates the GitHub target: one commit through the Git Data API, then a pull request. */
 export function createGitHubTarget(options: GitHubTargetOptions): DeliveryTarget {
   const [owner, repo] = options.repository.split('/')
   let activeStep: StepProgress | undefined
@@ -178,8 +178,9 @@ async function readBaseState(client: RestClient, owner: string, repo: string, op
 }
 
 /**
- * Tells a missing base branch from a missing repository: GitHub answers 422 for a commit of an
- * unknown branch, and 404 for both a tree of an unknown branch and an invisible repository.
+ * Tells a missing base branch from a missing repository. GitHub returns 422 "No commit found
+ * for SHA" for a commit of an unknown branch, and 404 both for a tree of an unknown branch and
+ * for an invisible repository.
  */
 async function isMissingBranch(client: RestClient, owner: string, repo: string, error: unknown): Promise<boolean> {
   const status = (error as {status?: number}).status
@@ -463,7 +464,7 @@ function describeLabelsAndReviewers(change: ChangeRequest, done = false): string
 
 type TreeEntry = {path: string; mode: '100644' | '100755'; type: 'blob'; content?: string; sha?: string}
 
-// Text goes inline in the tree request; only binary content needs a blob request of its own,
+// Text goes inline in the tree request. Only binary content needs a blob request of its own,
 // because the tree API takes inline content as UTF-8 text.
 async function treeEntry(client: RestClient, owner: string, repo: string, file: PlannedFile): Promise<TreeEntry> {
   const text = file.content.toString('utf8')
