@@ -3,6 +3,7 @@ import {resolve} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {load} from 'js-yaml'
 
+import {IdpError} from '../errors.js'
 import type {InputSchema} from './manifest.js'
 
 /** Folder of the manifests that ship with idp. */
@@ -82,6 +83,17 @@ function summarize(file: string): CatalogEntry | undefined {
     inputs: (spec.inputs?.properties ?? {}) as Record<string, InputSchema>,
     required: Array.isArray(spec.inputs?.required) ? spec.inputs.required : [],
   }
+}
+
+/** Finds the action a submitted run used, in the bundled catalog and the given folders. */
+export function actionOfRun(run: {runId: string; action: {name: string}}, catalogDirs: string[]): CatalogEntry {
+  const entry = findAction(readCatalog(catalogDirs).entries, run.action.name)
+  if (entry) return entry
+  throw new IdpError(`The action ${run.action.name} of run ${run.runId} is no longer in the catalog`, {
+    code: 'ACTION_NOT_FOUND',
+    exitCode: 2,
+    hint: 'Add its manifest folder back to `catalog` in the configuration, or submit a new request.',
+  })
 }
 
 /** Finds an action by name in the catalog. */

@@ -23,7 +23,7 @@ export default class RunsEdit extends IdpCommand {
       throw new IdpError('Missing the run id', {code: 'USAGE_INVALID', exitCode: ExitCode.usage, hint: 'Run `idp runs list` to see the run ids, then `idp runs edit <id>`.'})
     }
 
-    const [{findRun}, {runsDir}, {readCatalog, findAction}, {loadConfig}, {runAction}, {detectTerminal}] = await Promise.all([
+    const [{findRun}, {runsDir}, {actionOfRun}, {loadConfig}, {runAction}, {detectTerminal}] = await Promise.all([
       import('../../actions/runs.js'),
       import('../../actions/journal.js'),
       import('../../actions/catalog.js'),
@@ -43,10 +43,7 @@ export default class RunsEdit extends IdpCommand {
 
     const configIndex = rest.indexOf('--config')
     const config = await loadConfig({file: configIndex >= 0 ? rest[configIndex + 1] : undefined})
-    const entry = findAction(readCatalog(config.catalog).entries, run.action.name)
-    if (!entry) {
-      throw new IdpError(`The action ${run.action.name} of run ${run.runId} is no longer in the catalog`, {code: 'ACTION_NOT_FOUND', exitCode: ExitCode.usage})
-    }
+    const entry = actionOfRun(run, config.catalog)
 
     const {flags} = await parseActionFlags(this, entry, rest)
     const terminal = detectTerminal({noInput: Boolean(flags['no-input'])})

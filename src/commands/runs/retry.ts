@@ -1,7 +1,6 @@
 import {Args} from '@oclif/core'
 
 import {IdpCommand} from '../../cli/base-command.js'
-import {ExitCode, IdpError} from '../../errors.js'
 
 export default class RunsRetry extends IdpCommand {
   static override summary = 'Finish a failed or interrupted run, reusing what it already created.'
@@ -13,7 +12,7 @@ export default class RunsRetry extends IdpCommand {
 
   async run(): Promise<void> {
     const {args, flags} = await this.parse(RunsRetry)
-    const [{findRun}, {runsDir}, {readCatalog, findAction}, {loadConfig}, {runAction}, {detectTerminal}] = await Promise.all([
+    const [{findRun}, {runsDir}, {actionOfRun}, {loadConfig}, {runAction}, {detectTerminal}] = await Promise.all([
       import('../../actions/runs.js'),
       import('../../actions/journal.js'),
       import('../../actions/catalog.js'),
@@ -28,14 +27,7 @@ export default class RunsRetry extends IdpCommand {
     }
 
     const config = await loadConfig({file: flags.config})
-    const entry = findAction(readCatalog(config.catalog).entries, run.action.name)
-    if (!entry) {
-      throw new IdpError(`The action ${run.action.name} of run ${run.runId} is no longer in the catalog`, {
-        code: 'ACTION_NOT_FOUND',
-        exitCode: ExitCode.usage,
-        hint: 'Add its manifest folder back to `catalog` in the configuration, or submit a new request.',
-      })
-    }
+    const entry = actionOfRun(run, config.catalog)
 
     const terminal = detectTerminal({noInput: true})
     this.useTerminal(terminal)
