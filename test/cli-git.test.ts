@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import {existsSync, readFileSync, readdirSync, statSync} from 'node:fs'
+import {existsSync, readFileSync, readdirSync, statSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 
 import {TERMINAL_CONTROL, git, runCli, sandboxEnv} from './support/cli.js'
@@ -196,6 +196,25 @@ describe('idp db create to the default local repository', () => {
     assert.equal(result.status, 0, result.stderr)
     assert.equal(git(repository, ['rev-parse', 'idp/db-create/orders-db-dev^']), before)
     assert.equal(git(repository, ['ls-tree', '-r', '--name-only', 'idp/db-create/orders-db-dev', 'databases']), 'databases/staging/orders-db/README.md\ndatabases/staging/orders-db/main.tf')
+  })
+
+  it('skips an incomplete journal and names it when asked for', () => {
+    runCli([...REQUEST, '--yes'], {cwd: cwd(), env})
+    writeFileSync(join(runs, '20990101-000000-badbad.json'), '{}')
+    const list = runCli(['runs', 'list', '--json'], {cwd: cwd(), env})
+    assert.equal(list.status, 0, list.stderr)
+    assert.equal(JSON.parse(list.stdout).runs.length, 1)
+    const show = runCli(['runs', 'show', '20990101-000000-badbad'], {cwd: cwd(), env})
+    assert.equal(show.status, 1)
+    assert.match(show.stderr, /^Error: The journal .*20990101-000000-badbad\.json is unreadable or incomplete$/m)
+  })
+
+  it('rejects an empty run id', () => {
+    runCli([...REQUEST, '--yes'], {cwd: cwd(), env})
+    const result = runCli(['runs', 'cancel', ''], {cwd: cwd(), env})
+    assert.equal(result.status, 2)
+    assert.match(result.stderr, /^Error: The run id is empty$/m)
+    assert.notEqual(git(repository, ['branch', '--list', 'idp/*']), '')
   })
 
   it('names an unknown run id and the closest one', () => {

@@ -366,6 +366,59 @@ describe('idp db create to GitHub', () => {
     assert.deepEqual(paths.sort(), ['databases/dev/billing-db/README.md', 'databases/dev/billing-db/main.tf'])
   })
 
+  for (const [label, fault] of [
+    ['the commit', {method: 'POST', path: '/repos/{owner}/{repo}/git/trees', status: 500, times: 4}],
+    ['the pull request update', {method: 'PATCH', path: '/repos/{owner}/{repo}/pulls/{pull_number}', status: 500, times: 4}],
+  ] as const) {
+    it(`retries an edit that failed at ${label}`, async () => {
+      assert.equal((await run([...request('dev', 'small'), '--yes'])).status, 0)
+      const {runId} = onlyJournal()
+      server.inject({...fault})
+      assert.equal((await run(['runs', 'edit', runId, '--size', 'large', '--yes'])).status, 1)
+
+      const result = await run(['runs', 'retry', runId])
+      assert.equal(result.status, 0, result.stderr)
+      server.assertNoViolations()
+      const pulls = server.pullRequests('acme', 'infrastructure')
+      assert.equal(pulls.length, 1)
+      assert.equal(pulls[0].title, 'Create PostgreSQL database orders-db (dev, large)')
+      assert.deepEqual(pulls[0].labels, ['idp', 'idp:needs-approval'])
+      assert.match(server.filesAt('acme', 'infrastructure', 'idp/db-create/orders-db-dev')['databases/dev/orders-db/main.tf'].content, /db\.m6g\.2xlarge/)
+      assert.equal(onlyJournal().status, 'succeeded')
+    })
+  }
+
+  it('cancels a run whose edit failed', async () => {
+    assert.equal((await run([...request('dev', 'small'), '--yes'])).status, 0)
+    const {runId} = onlyJournal()
+    server.inject({method: 'POST', path: '/repos/{owner}/{repo}/git/trees', status: 500, times: 4})
+    assert.equal((await run(['runs', 'edit', runId, '--size', 'large', '--yes'])).status, 1)
+
+    const result = await run(['runs', 'cancel', runId])
+    assert.equal(result.status, 0, result.stderr)
+    assert.equal(server.pullRequests('acme', 'infrastructure')[0].state, 'closed')
+    assert.equal(server.branch('acme', 'infrastructure', 'idp/db-create/orders-db-dev'), undefined)
+  })
+
+  it('does not retry a cancelled run', async () => {
+    assert.equal((await run([...request('dev', 'small'), '--yes'])).status, 0)
+    const {runId} = onlyJournal()
+    assert.equal((await run(['runs', 'cancel', runId])).status, 0)
+    const result = await run(['runs', 'retry', runId])
+    assert.equal(result.status, 2)
+    assert.match(result.stderr, new RegExp(`^Error: Run ${runId} was cancelled, so it is not retried$`, 'm'))
+    assert.equal(server.pullRequests('acme', 'infrastructure').filter((pull) => pull.state === 'open').length, 0)
+  })
+
+  it('does not retry into another target', async () => {
+    server.inject({method: 'POST', path: '/repos/{owner}/{repo}/pulls', status: 500, times: 4})
+    assert.equal((await run([...request('dev', 'small'), '--yes'])).status, 1)
+    dir.write('work/.idprc.yaml', `target:\n  git:\n    path: ${join(dir.path, 'local-infra')}\n`)
+    const result = await run(['runs', 'retry', onlyJournal().runId])
+    assert.equal(result.status, 2)
+    assert.match(result.stderr, /was delivered to the GitHub repository acme\/infrastructure .* but the configuration here points at the local repository /)
+  })
+
   it('reports an edit that changes nothing', async () => {
     assert.equal((await run([...request('dev', 'small'), '--yes'])).status, 0)
     const writesBefore = writes().length

@@ -61,8 +61,11 @@ export interface CreatePlanOptions {
   configSources?: string[]
   /** Branch name to use instead of the one the manifest renders (`--branch`). */
   branch?: string
-  /** Set when a submitted run is edited: what its previous version wrote. */
-  edit?: {fingerprint: string; files: string[]; labels: string[]}
+  /**
+   * Set when a submitted run is edited: the fingerprints its branch head may record (the
+   * previous version's, or an unfinished edit's), and the files and labels of that version.
+   */
+  edit?: {fingerprints: string[]; files: string[]; labels: string[]}
 }
 
 /** Computes the plan of a request: cost, preview, decision, rendered files and the change. */
@@ -93,7 +96,7 @@ export async function createPlan(options: CreatePlanOptions): Promise<Plan> {
 
   // The base branch and the request's own branch are read side by side: one round trip.
   const rendered = await renderFiles(loaded, context)
-  const [files, existing] = await Promise.all([options.target.compare(rendered), options.target.findExisting(branch, options.edit?.fingerprint ?? fingerprint)])
+  const [files, existing] = await Promise.all([options.target.compare(rendered), options.target.findExisting(branch, options.edit ? [...options.edit.fingerprints, fingerprint] : fingerprint)])
   if (options.edit && !existing) {
     throw new IdpError(`The branch ${branch} of this run no longer exists in the ${options.target.description}`, {
       code: 'RUN_BRANCH_MISSING',
@@ -128,6 +131,7 @@ export async function createPlan(options: CreatePlanOptions): Promise<Plan> {
     const paths = new Set(files.map((file) => file.path))
     plan.change.update = {
       commit: existing.commit,
+      committed: existing.fingerprint === fingerprint,
       removedFiles: options.edit.files.filter((path) => !paths.has(path)),
       staleLabels: options.edit.labels.filter((label) => !plan.change.labels.includes(label)),
     }

@@ -5,6 +5,25 @@ import {join} from 'node:path'
 import {IdpError, isErrnoException} from '../errors.js'
 import {type JournalEntry, RunJournal} from './journal.js'
 
+/** Whether a parsed journal has the fields the runs commands read. */
+function isJournal(value: unknown): value is JournalEntry {
+  const entry = value as Partial<JournalEntry> | null
+  const isObject = (field: unknown) => typeof field === 'object' && field !== null
+  return (
+    isObject(entry) &&
+    typeof entry!.runId === 'string' &&
+    typeof entry!.createdAt === 'string' &&
+    typeof entry!.status === 'string' &&
+    typeof entry!.action?.name === 'string' &&
+    isObject(entry!.inputs) &&
+    isObject(entry!.plan) &&
+    isObject(entry!.target) &&
+    isObject(entry!.remote) &&
+    isObject(entry!.outputs) &&
+    Array.isArray(entry!.steps)
+  )
+}
+
 /** Reads every run journal in the folder, most recent first. Unreadable files are skipped. */
 export async function listRuns(dir: string): Promise<JournalEntry[]> {
   let names: string[]
@@ -17,12 +36,10 @@ export async function listRuns(dir: string): Promise<JournalEntry[]> {
 
   const entries: JournalEntry[] = []
   for (const name of names.filter((file) => file.endsWith('.json'))) {
-    try {
-      entries.push(await RunJournal.read(join(dir, name)))
-    } catch {
-      // NOTE: a journal that is not valid JSON (written by hand, or truncated by a full disk)
-      // is left out of the list rather than hiding every other run.
-    }
+    const entry = await RunJournal.read(join(dir, name)).catch(() => undefined)
+    // A journal that is not valid JSON or lacks fields (written by hand, or cut short by a full
+    // disk) is left out of the list rather than hiding every other run; findRun names it.
+    if (isJournal(entry)) entries.push(entry)
   }
 
   return entries.sort((a, b) => b.createdAt.localeCompare(a.createdAt))
@@ -30,6 +47,10 @@ export async function listRuns(dir: string): Promise<JournalEntry[]> {
 
 /** Finds one run by its id or by a prefix of it that matches only that run. */
 export async function findRun(dir: string, id: string): Promise<JournalEntry> {
+  if (id.trim() === '') {
+    throw new IdpError('The run id is empty', {code: 'USAGE_INVALID', exitCode: 2, hint: '`idp runs list` shows the run ids.'})
+  }
+
   const runs = await listRuns(dir)
   const exact = runs.find((run) => run.runId === id)
   if (exact) return exact
@@ -42,6 +63,15 @@ export async function findRun(dir: string, id: string): Promise<JournalEntry> {
       code: 'RUN_AMBIGUOUS',
       exitCode: 2,
       hint: `Give more of the id: ${matches.map((run) => run.runId).join(', ')}`,
+    })
+  }
+
+  const file = join(dir, `${id}.json`)
+  if (await RunJournal.read(file).then(() => true, (error: unknown) => !(isErrnoException(error) && error.code === 'ENOENT'))) {
+    throw new IdpError(`The journal ${file} is unreadable or incomplete`, {
+      code: 'JOURNAL_INVALID',
+      exitCode: 1,
+      hint: 'Check the file; a journal edited by hand or cut short cannot be used by the runs commands.',
     })
   }
 

@@ -24,7 +24,7 @@ export interface SubmitResult {
  */
 export async function submitPlan(plan: Plan, loaded: LoadedManifest, progress: Progress, journalDir: string, options: SubmitOptions = {}): Promise<SubmitResult> {
   const lock = await lockRun(journalDir, plan.runId)
-  const journal = await RunJournal.create(journalDir, journalEntry(plan, options.createdAt))
+  const journal = await RunJournal.create(journalDir, journalEntry(plan, options))
   try {
     const delivery = await plan.target.deliver(plan.change, progress, {
       stepStarted: async (id) => {
@@ -69,8 +69,15 @@ export async function submitPlan(plan: Plan, loaded: LoadedManifest, progress: P
 export interface SubmitOptions {
   /** Returns true once the user asked to stop (Ctrl-C); checked before each step. */
   interrupted?: () => boolean
-  /** Creation time to keep when a retry rewrites an existing journal. */
+  /** Creation time to keep when a retry or an edit rewrites an existing journal. */
   createdAt?: string
+  /** Remote objects an edited run already has, kept until the edit replaces them. */
+  remote?: Record<string, unknown>
+  /**
+   * For an edit: the version on the branch before it. Kept in the journal, so that an edit
+   * that fails half-way can be retried, edited again or cancelled.
+   */
+  edit?: {fingerprints: string[]; inputs: Record<string, unknown>; files: string[]; labels: string[]}
 }
 
 function interruptedError(runId: string): IdpError {
@@ -85,7 +92,7 @@ function interruptedError(runId: string): IdpError {
  * Takes the run's lock file, so that two processes never deliver the same run at once. A lock
  * left by a process that no longer exists (a crash) is taken over.
  */
-async function lockRun(dir: string, runId: string): Promise<{release: () => Promise<void>}> {
+export async function lockRun(dir: string, runId: string): Promise<{release: () => Promise<void>}> {
   await mkdir(dir, {recursive: true, mode: 0o700})
   const path = join(dir, `${runId}.lock`)
   for (let attempt = 0; attempt < 2; attempt++) {
@@ -121,11 +128,11 @@ function isRunning(pid: number): boolean {
   }
 }
 
-function journalEntry(plan: Plan, createdAt?: string): JournalEntry {
+function journalEntry(plan: Plan, options: SubmitOptions): JournalEntry {
   const now = new Date().toISOString()
   return {
     runId: plan.runId,
-    createdAt: createdAt ?? now,
+    createdAt: options.createdAt ?? now,
     updatedAt: now,
     status: 'running',
     action: {name: plan.action.name, command: plan.action.command, file: plan.action.file},
@@ -143,13 +150,14 @@ function journalEntry(plan: Plan, createdAt?: string): JournalEntry {
       labels: plan.change.labels,
       teamReviewers: plan.change.teamReviewers,
       files: plan.files.map((file) => ({path: file.path, status: file.status, mode: file.mode})),
+      edit: options.edit,
     },
     target: plan.target.summary,
     steps: [
       {id: 'render', title: 'Render the files', status: 'succeeded', finishedAt: now},
       ...plan.target.steps.map((step) => ({...step, status: 'pending' as const})),
     ],
-    remote: {},
+    remote: {...options.remote},
     outputs: {},
   }
 }

@@ -47,13 +47,19 @@ export interface RunActionOptions {
 export interface RunEdit {
   runId: string
   createdAt: string
+  /** The inputs of the version on the branch, which the new answers are compared with. */
   inputs: Record<string, unknown>
-  fingerprint: string
+  /** Fingerprints the branch head may record: the submitted version's, or an unfinished edit's. */
+  fingerprints: string[]
   branch: string
   files: string[]
   labels: string[]
   cost?: {monthly: number; currency: string}
   decision?: Decision
+  /** Remote objects the run already has (branch, pull request), kept in the journal. */
+  remote: Record<string, unknown>
+  /** True for `idp runs retry` of an unfinished edit: the same inputs are delivered again. */
+  resume?: boolean
 }
 
 /**
@@ -82,8 +88,9 @@ export async function runAction(options: RunActionOptions): Promise<void> {
     defaults: options.edit?.inputs,
   })
 
-  if (options.edit && isDeepStrictEqual(inputs, options.edit.inputs)) {
-    process.stdout.write(`Nothing to change: run ${options.edit.runId} already has these inputs.\n`)
+  if (options.edit && !options.edit.resume && isDeepStrictEqual(inputs, options.edit.inputs)) {
+    if (flags.json) printJson({runId: options.edit.runId, inputs, nothingToChange: true})
+    else process.stdout.write(`Nothing to change: run ${options.edit.runId} already has these inputs.\n`)
     return
   }
 
@@ -97,7 +104,7 @@ export async function runAction(options: RunActionOptions): Promise<void> {
     runId: options.retry?.runId ?? options.edit?.runId ?? createRunId(),
     configSources: config.sources,
     branch: options.edit?.branch ?? flags.branch,
-    edit: options.edit,
+    edit: options.edit && {fingerprints: options.edit.fingerprints, files: options.edit.files, labels: options.edit.labels},
   })
   const planText = formatPlan(plan, flags['dry-run'] ? terminal.stdout : terminal.stderr)
 
@@ -142,7 +149,12 @@ export async function runAction(options: RunActionOptions): Promise<void> {
   const interruption = watchInterruption(progress)
   let result
   try {
-    result = await submitPlan(plan, loaded, progress, runsDir(env), {interrupted: interruption.requested, createdAt: options.retry?.createdAt ?? options.edit?.createdAt})
+    result = await submitPlan(plan, loaded, progress, runsDir(env), {
+      interrupted: interruption.requested,
+      createdAt: options.retry?.createdAt ?? options.edit?.createdAt,
+      remote: options.edit?.remote,
+      edit: options.edit && {fingerprints: options.edit.fingerprints, inputs: options.edit.inputs, files: options.edit.files, labels: options.edit.labels},
+    })
   } finally {
     interruption.dispose()
   }

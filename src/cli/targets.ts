@@ -14,17 +14,10 @@ import type {TerminalProgress} from './progress.js'
  * otherwise a local git repository. Checks the API URL and finds the token first.
  */
 export async function createTarget(config: IdpConfig, dryRun: boolean, progress: TerminalProgress, env: NodeJS.ProcessEnv): Promise<DeliveryTarget> {
+  const location = targetLocation(config, env)
   const {github, git} = config.target
-  if (github && git) {
-    throw new IdpError('Both target.github and target.git are configured; a request goes to one target', {
-      code: 'CONFIG_INVALID',
-      exitCode: ExitCode.usage,
-      hint: `Remove one of them from ${config.sources.at(-1) ?? 'the configuration'}.`,
-    })
-  }
-
-  if (github) {
-    const apiUrl = checkApiUrl(env.GITHUB_API_URL ? 'GITHUB_API_URL' : 'target.github.apiUrl', env.GITHUB_API_URL || github.apiUrl || 'https://api.github.com')
+  if (github && location.kind === 'github') {
+    const {apiUrl} = location
     const token = await findToken(apiUrl, env)
     if (!token) {
       if (dryRun) {
@@ -50,8 +43,34 @@ export async function createTarget(config: IdpConfig, dryRun: boolean, progress:
     })
   }
 
-  const path = git?.path ?? join(xdgDir(env, 'XDG_DATA_HOME'), 'idp', 'infrastructure')
+  const path = location.kind === 'git' ? location.path : ''
   return createGitTarget({path, baseBranch: git?.baseBranch, author: {name: 'idp', email: 'idp@localhost'}})
+}
+
+type TargetLocation = {kind: 'github'; repository: string; apiUrl: string} | {kind: 'git'; path: string}
+
+/** Works out where the configuration sends requests, checking it is one valid target. */
+function targetLocation(config: IdpConfig, env: NodeJS.ProcessEnv): TargetLocation {
+  const {github, git} = config.target
+  if (github && git) {
+    throw new IdpError('Both target.github and target.git are configured; a request goes to one target', {
+      code: 'CONFIG_INVALID',
+      exitCode: ExitCode.usage,
+      hint: `Remove one of them from ${config.sources.at(-1) ?? 'the configuration'}.`,
+    })
+  }
+
+  if (github) {
+    const apiUrl = checkApiUrl(env.GITHUB_API_URL ? 'GITHUB_API_URL' : 'target.github.apiUrl', env.GITHUB_API_URL || github.apiUrl || 'https://api.github.com')
+    return {kind: 'github', repository: github.repository, apiUrl}
+  }
+
+  return {kind: 'git', path: git?.path ?? join(xdgDir(env, 'XDG_DATA_HOME'), 'idp', 'infrastructure')}
+}
+
+/** Describes the configured target the way a run journal records it, to compare the two. */
+export function createTargetSummary(config: IdpConfig, env: NodeJS.ProcessEnv): Record<string, unknown> {
+  return {...targetLocation(config, env)}
 }
 
 /** Recreates the target a run was delivered to, from its journal, to withdraw the change. */

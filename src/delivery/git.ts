@@ -8,7 +8,7 @@ import type {Progress} from '../actions/progress.js'
 import type {RenderedFile} from '../actions/render.js'
 import {IdpError} from '../errors.js'
 import {gitBlobId} from './git-objects.js'
-import {branchConflictError, recordsRequest, type ChangeRequest, type DeliveryHooks, type DeliveryResult, type DeliveryTarget, type PlannedFile} from './target.js'
+import {branchConflictError, recordedFingerprint, recordsRequest, type ChangeRequest, type DeliveryHooks, type DeliveryResult, type DeliveryTarget, type PlannedFile} from './target.js'
 
 export interface GitTargetOptions {
   /** The local repository; created with an initial commit on first delivery when missing. */
@@ -33,20 +33,20 @@ export function createGitTarget(options: GitTargetOptions): DeliveryTarget {
       {id: 'branch', title: 'Create the branch'},
     ],
     compare: (files) => compareWithBase(options, files),
-    async findExisting(branch, fingerprint) {
+    async findExisting(branch, fingerprints) {
       if (!(await isRepository(path)) || !(await refExists(path, `refs/heads/${branch}`))) return undefined
       const commit = (await git(path, ['rev-parse', `refs/heads/${branch}^{commit}`])).trim()
       const message = await git(path, ['log', '-1', '--format=%B', commit])
-      if (recordsRequest(message, fingerprint)) return {branch, commit}
+      if (recordsRequest(message, fingerprints)) return {branch, commit, fingerprint: recordedFingerprint(message)}
       const author = (await git(path, ['log', '-1', '--format=%an <%ae>, %cr', commit])).trim()
       throw branchConflictError(branch, path, `last commit by ${author}`, ` Inspect it with \`git -C "${path}" log ${branch}\`.`)
     },
     deliver: (change, progress, hooks) => deliver(options, change, progress, hooks),
-    async cancel(created, fingerprint) {
+    async cancel(created, fingerprints) {
       const {branch} = created
       if (!branch || !(await isRepository(path)) || !(await refExists(path, `refs/heads/${branch}`))) return []
       const commit = (await git(path, ['rev-parse', `refs/heads/${branch}^{commit}`])).trim()
-      if (!recordsRequest(await git(path, ['log', '-1', '--format=%B', commit]), fingerprint)) {
+      if (!recordsRequest(await git(path, ['log', '-1', '--format=%B', commit]), fingerprints)) {
         return [`Kept branch ${branch}: its last commit was not made by this run`]
       }
 
@@ -97,6 +97,7 @@ async function deliver(options: GitTargetOptions, change: ChangeRequest, progres
   const base = await baseBranchOf(options)
   const baseCommit = (await git(path, ['rev-parse', '--verify', `refs/heads/${base}^{commit}`])).trim()
   const {update} = change
+  if (update?.committed) return {branch: change.branch, commit: update.commit}
   if (!update && (await refExists(path, `refs/heads/${change.branch}`))) throw branchConflictError(change.branch, path, 'it appeared after the plan was made')
   const parent = update?.commit ?? baseCommit
 

@@ -8,7 +8,7 @@ import {IdpError} from '../errors.js'
 import type {RenderedFile} from '../actions/render.js'
 import {gitBlobId} from './git-objects.js'
 import {githubError} from './github-errors.js'
-import {branchConflictError, recordsRequest, type ChangeRequest, type DeliveryHooks, type DeliveryResult, type DeliveryTarget, type PlannedFile} from './target.js'
+import {branchConflictError, recordedFingerprint, recordsRequest, type ChangeRequest, type DeliveryHooks, type DeliveryResult, type DeliveryTarget, type PlannedFile} from './target.js'
 
 export interface GitHubTargetOptions {
   /** `owner/name`. */
@@ -66,16 +66,16 @@ export function createGitHubTarget(options: GitHubTargetOptions): DeliveryTarget
       {id: 'labels-reviewers', title: 'Add labels and request reviewers'},
     ],
     compare: async (files) => compareFiles(client, owner, repo, await readBase(), files),
-    async findExisting(branch, fingerprint) {
+    async findExisting(branch, fingerprints) {
       try {
-        return await findExistingChange(client, owner, repo, branch, fingerprint)
+        return await findExistingChange(client, owner, repo, branch, fingerprints)
       } catch (error) {
         throw githubError(error, {repository: options.repository, apiUrl: options.apiUrl, step: `Looking for the branch ${branch}`})
       }
     },
-    async cancel(created, fingerprint) {
+    async cancel(created, fingerprints) {
       try {
-        return await cancelChange(client, owner, repo, created, fingerprint)
+        return await cancelChange(client, owner, repo, created, fingerprints)
       } catch (error) {
         throw githubError(error, {repository: options.repository, apiUrl: options.apiUrl, step: 'Cancelling the run'})
       }
@@ -225,7 +225,7 @@ async function compareFiles(client: RestClient, owner: string, repo: string, bas
  * Looks up the request's branch. A branch whose head commit records the fingerprint was made
  * by an earlier run of this request: its open pull request, if any, is returned with it.
  */
-async function findExistingChange(client: RestClient, owner: string, repo: string, branch: string, fingerprint: string): Promise<DeliveryResult | undefined> {
+async function findExistingChange(client: RestClient, owner: string, repo: string, branch: string, fingerprint: string | readonly string[]): Promise<DeliveryResult | undefined> {
   let commit: string
   try {
     const {data: ref} = await client.rest.git.getRef({owner, repo, ref: `heads/${branch}`})
@@ -242,7 +242,7 @@ async function findExistingChange(client: RestClient, owner: string, repo: strin
     throw branchConflictError(branch, `${owner}/${repo}`, owned, pullRequest ? ` Its open pull request: ${pullRequest.url}` : '')
   }
 
-  return {branch, commit, pullRequest}
+  return {branch, commit, pullRequest, fingerprint: recordedFingerprint(data.message)}
 }
 
 /** Finds the open pull request whose head is the branch, reading every page of the list. */
@@ -252,7 +252,7 @@ async function findOpenPullRequest(client: RestClient, owner: string, repo: stri
   return pull ? {number: pull.number, url: pull.html_url} : undefined
 }
 
-async function cancelChange(client: RestClient, owner: string, repo: string, created: {branch?: string; pullRequest?: {number: number}}, fingerprint: string): Promise<string[]> {
+async function cancelChange(client: RestClient, owner: string, repo: string, created: {branch?: string; pullRequest?: {number: number}}, fingerprints: readonly string[]): Promise<string[]> {
   const done: string[] = []
   if (created.pullRequest) {
     const {data} = await client.rest.pulls.get({owner, repo, pull_number: created.pullRequest.number})
@@ -265,7 +265,7 @@ async function cancelChange(client: RestClient, owner: string, repo: string, cre
   }
 
   if (created.branch) {
-    const existing = await findExistingChange(client, owner, repo, created.branch, fingerprint).catch((error: unknown) => {
+    const existing = await findExistingChange(client, owner, repo, created.branch, fingerprints).catch((error: unknown) => {
       if ((error as IdpError).code === 'BRANCH_CONFLICT') return 'foreign' as const
       throw error
     })
@@ -292,7 +292,8 @@ interface DeliverOptions {
 async function deliverChange(options: DeliverOptions): Promise<DeliveryResult> {
   const {client, owner, repo, state, change, hooks, run} = options
   let commit: string
-  if (change.update) commit = await commitOnBranch(options, change.update)
+  if (change.update?.committed) commit = await reuseBranch(options, {branch: change.branch, commit: change.update.commit})
+  else if (change.update) commit = await commitOnBranch(options, change.update)
   else if (change.existing) commit = await reuseBranch(options, change.existing)
   else commit = await commitAndBranch(options)
 
@@ -352,7 +353,10 @@ async function commitOnBranch(options: DeliverOptions, update: NonNullable<Chang
     async () => {
       const {data: head} = await client.rest.git.getCommit({owner, repo, commit_sha: update.commit})
       const written = await Promise.all(change.files.map((file) => treeEntry(client, owner, repo, file)))
-      const removed = update.removedFiles.map((path) => ({path, mode: '100644' as const, type: 'blob' as const, sha: null}))
+      // GitHub rejects deleting a path the tree lacks, so only files still on the branch are removed.
+      const {data: headTree} = await client.rest.git.getTree({owner, repo, tree_sha: head.tree.sha, recursive: 'true'})
+      const present = new Set(headTree.tree.map((entry) => entry.path))
+      const removed = update.removedFiles.filter((path) => present.has(path)).map((path) => ({path, mode: '100644' as const, type: 'blob' as const, sha: null}))
       const {data: tree} = await client.rest.git.createTree({owner, repo, base_tree: head.tree.sha, tree: [...written, ...removed]})
       const {data: created} = await client.rest.git.createCommit({owner, repo, message: change.commitMessage, tree: tree.sha, parents: [update.commit]})
       return created.sha

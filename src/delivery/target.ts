@@ -36,6 +36,11 @@ export interface ChangeRequest {
 export interface ChangeUpdate {
   /** Head commit of the run's branch, the parent of the new commit. */
   commit: string
+  /**
+   * True when an earlier attempt already committed this version on the branch: only the pull
+   * request is brought up to date.
+   */
+  committed?: boolean
   /** Files the previous version wrote that the new one does not: they are deleted. */
   removedFiles: string[]
   /** Labels the previous version set that the new decision no longer calls for. */
@@ -47,14 +52,27 @@ export interface DeliveryResult {
   branch: string
   commit: string
   pullRequest?: {number: number; url: string}
+  /** The request fingerprint the branch head records, when it was looked up. */
+  fingerprint?: string
 }
 
 /** The commit message trailer that records a request's fingerprint. */
 export const FINGERPRINT_TRAILER = 'Idp-Request'
 
-/** Whether a commit message records the given request fingerprint. */
-export function recordsRequest(message: string, fingerprint: string): boolean {
-  return message.split('\n').some((line) => line.trim() === `${FINGERPRINT_TRAILER}: ${fingerprint}`)
+/** Returns the request fingerprint a commit message records in its trailer, if any. */
+export function recordedFingerprint(message: string): string | undefined {
+  const prefix = `${FINGERPRINT_TRAILER}: `
+  const line = message
+    .split('\n')
+    .reverse()
+    .find((candidate) => candidate.trim().startsWith(prefix))
+  return line?.trim().slice(prefix.length)
+}
+
+/** Whether a commit message records one of the given request fingerprints. */
+export function recordsRequest(message: string, fingerprints: string | readonly string[]): boolean {
+  const recorded = recordedFingerprint(message)
+  return recorded !== undefined && (typeof fingerprints === 'string' ? [fingerprints] : fingerprints).includes(recorded)
 }
 
 /** The error for a branch with the request's name that another request or person created. */
@@ -90,14 +108,14 @@ export interface DeliveryTarget {
    * request (same fingerprint) delivered, nothing when the branch is free, and throws
    * BRANCH_CONFLICT when someone else's branch has the name. Only reads.
    */
-  findExisting(branch: string, fingerprint: string): Promise<DeliveryResult | undefined>
+  findExisting(branch: string, fingerprints: string | readonly string[]): Promise<DeliveryResult | undefined>
   /** Compares rendered files with the base branch. Only reads. */
   compare(files: RenderedFile[]): Promise<PlannedFile[]>
   /**
    * Withdraws what a run created: closes its pull request and deletes its branch, but only a
    * branch whose head commit records the run's fingerprint. Returns what it did, in words.
    */
-  cancel(created: {branch?: string; pullRequest?: {number: number}}, fingerprint: string): Promise<string[]>
+  cancel(created: {branch?: string; pullRequest?: {number: number}}, fingerprints: readonly string[]): Promise<string[]>
   /** Commits the change on a new branch and, for GitHub, opens the pull request. */
   deliver(change: ChangeRequest, progress: Progress, hooks: DeliveryHooks): Promise<DeliveryResult>
 }

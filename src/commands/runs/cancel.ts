@@ -14,10 +14,11 @@ export default class RunsCancel extends IdpCommand {
 
   async run(): Promise<void> {
     const {args} = await this.parse(RunsCancel)
-    const [{findRun}, {runsDir, RunJournal}, {targetOfRun}] = await Promise.all([
+    const [{findRun}, {runsDir, RunJournal}, {targetOfRun}, {lockRun}] = await Promise.all([
       import('../../actions/runs.js'),
       import('../../actions/journal.js'),
       import('../../cli/targets.js'),
+      import('../../actions/submit.js'),
     ])
     const run = await findRun(runsDir(), args.id)
     const fingerprint = run.plan.fingerprint
@@ -30,11 +31,19 @@ export default class RunsCancel extends IdpCommand {
     }
 
     const target = await targetOfRun(run.target, process.env)
-    const done = await target.cancel({branch: run.remote.branch as string | undefined, pullRequest: run.remote.pullRequest as {number: number} | undefined}, fingerprint)
-    const journal = await RunJournal.open(join(runsDir(), `${run.runId}.json`))
-    await journal.update((entry) => {
-      entry.status = 'cancelled'
-    })
+    // The lock keeps a retry or an edit of this run from delivering while it is withdrawn.
+    const lock = await lockRun(runsDir(), run.runId)
+    let done: string[]
+    try {
+      const fingerprints = [fingerprint, ...(((run.plan.edit as {fingerprints?: string[]} | undefined)?.fingerprints) ?? [])]
+      done = await target.cancel({branch: run.remote.branch as string | undefined, pullRequest: run.remote.pullRequest as {number: number} | undefined}, fingerprints)
+      const journal = await RunJournal.open(join(runsDir(), `${run.runId}.json`))
+      await journal.update((entry) => {
+        entry.status = 'cancelled'
+      })
+    } finally {
+      await lock.release()
+    }
 
     if (this.json) {
       this.printJson({runId: run.runId, status: 'cancelled', actions: done})

@@ -4,7 +4,6 @@ import {actionFlags, inputValuesFromFlags, parseActionFlags} from '../../cli/act
 import {IdpCommand} from '../../cli/base-command.js'
 import type {ActionFlags} from '../../cli/run-action.js'
 import {ExitCode, IdpError} from '../../errors.js'
-import type {Decision} from '../../policy/index.js'
 
 export default class RunsEdit extends IdpCommand {
   static override summary = 'Change a submitted request: new inputs, a new commit on its branch, an updated pull request.'
@@ -23,29 +22,30 @@ export default class RunsEdit extends IdpCommand {
       throw new IdpError('Missing the run id', {code: 'USAGE_INVALID', exitCode: ExitCode.usage, hint: 'Run `idp runs list` to see the run ids, then `idp runs edit <id>`.'})
     }
 
-    const [{findRun}, {runsDir}, {actionOfRun}, {loadConfig}, {runAction}, {detectTerminal}] = await Promise.all([
+    const [{findRun}, {runsDir}, {actionOfRun}, {loadConfig}, {runAction}, {detectTerminal}, {runEditOf}] = await Promise.all([
       import('../../actions/runs.js'),
       import('../../actions/journal.js'),
       import('../../actions/catalog.js'),
       import('../../config/config.js'),
       import('../../cli/run-action.js'),
       import('../../cli/terminal.js'),
+      import('../../cli/run-edit.js'),
     ])
     const run = await findRun(runsDir(), id)
-    const plan = run.plan as {fingerprint?: string; branch?: string; files?: Array<{path: string}>; labels?: string[]; cost?: {monthly: number; currency: string}; decision?: Decision}
-    if (run.status === 'cancelled' || typeof plan.fingerprint !== 'string' || typeof plan.branch !== 'string') {
-      throw new IdpError(`Run ${run.runId} cannot be edited: ${run.status === 'cancelled' ? 'it was cancelled' : 'its journal has no branch or fingerprint'}`, {
-        code: 'RUN_NOT_EDITABLE',
-        exitCode: ExitCode.usage,
-        hint: 'Submit a new request with the action command instead.',
-      })
-    }
-
+    const edit = runEditOf(run)
     const configIndex = rest.indexOf('--config')
     const config = await loadConfig({file: configIndex >= 0 ? rest[configIndex + 1] : undefined})
     const entry = actionOfRun(run, config.catalog)
 
     const {flags} = await parseActionFlags(this, entry, rest)
+    if (flags.branch !== undefined) {
+      throw new IdpError('idp runs edit keeps the run\'s branch, so --branch cannot be used here', {
+        code: 'USAGE_INVALID',
+        exitCode: ExitCode.usage,
+        hint: `To propose the change on another branch, submit a new request with idp ${entry.command} --branch <name>.`,
+      })
+    }
+
     const terminal = detectTerminal({noInput: Boolean(flags['no-input'])})
     this.useTerminal(terminal)
     await runAction({
@@ -53,17 +53,7 @@ export default class RunsEdit extends IdpCommand {
       flags: flags as unknown as ActionFlags,
       inputFlags: inputValuesFromFlags(entry, flags),
       terminal,
-      edit: {
-        runId: run.runId,
-        createdAt: run.createdAt,
-        inputs: run.inputs,
-        fingerprint: plan.fingerprint,
-        branch: plan.branch,
-        files: (plan.files ?? []).map((file) => file.path),
-        labels: plan.labels ?? [],
-        cost: plan.cost,
-        decision: plan.decision,
-      },
+      edit,
     })
   }
 }
