@@ -143,6 +143,12 @@ describe('idp db create to the default local repository', () => {
     assert.equal(git(repository, ['branch', '--list', 'idp/*', '--format=%(refname:short)']), 'idp/db-create/orders-db-dev\nidp/orders-db-large')
   })
 
+  it('rejects HEAD as a branch name', () => {
+    const result = runCli([...REQUEST, '--branch', 'HEAD', '--yes'], {cwd: cwd(), env})
+    assert.equal(result.status, 2)
+    assert.match(result.stderr, /^Error: The branch name "HEAD" is not a valid git branch name$/m)
+  })
+
   it('records the request fingerprint in the commit', () => {
     runCli([...REQUEST, '--yes'], {cwd: cwd(), env})
     const message = git(repository, ['log', '-1', '--format=%B', 'idp/db-create/orders-db-dev'])

@@ -442,6 +442,7 @@ describe('idp db create to GitHub', () => {
     assert.ok(Date.now() - started < 20_000, 'the process exits once the retries are spent')
     assert.match(result.stderr, /^✖ Committing 2 files on top of main: failed$/m)
     assert.match(result.stderr, /^Error: Committing 2 files on top of main failed: POST \/repos\/acme\/infrastructure\/git\/commits returned 500/m)
+    assert.match(result.stderr, /^Once the cause is fixed, `idp runs retry \d{8}-\d{6}-[0-9a-f]{6}` finishes the run and reuses what it created\.$/m)
     const commitAttempts = server.requests.filter((entry) => entry.method === 'POST' && entry.path.endsWith('/git/commits'))
     assert.equal(commitAttempts.length, 4, 'one request and three retries')
     assert.deepEqual(server.pullRequests('acme', 'infrastructure'), [])

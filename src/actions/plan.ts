@@ -290,11 +290,13 @@ function decisionLabels(decision: Decision, extra: unknown): string[] {
 const INVALID_BRANCH = /(^[/.-])|([/.]$)|(\.\.)|(\/\/)|(@\{)|([\s~^:?*[\\\0-\x1F\x7F])|(\.lock(\/|$))|(\/\.)/
 
 function checkBranchName(branch: string): string {
-  if (branch === '' || INVALID_BRANCH.test(branch)) {
+  // `HEAD` is a valid ref name for git check-ref-format, but as a branch it makes every later
+  // `git` command warn that the name is ambiguous.
+  if (branch === '' || branch === 'HEAD' || INVALID_BRANCH.test(branch)) {
     throw new IdpError(`The branch name ${JSON.stringify(branch)} is not a valid git branch name`, {
       code: 'BRANCH_INVALID',
       exitCode: 2,
-      hint: 'Use input values made of letters, digits and hyphens.',
+      hint: 'Use a branch name, or input values, made of letters, digits, hyphens and slashes.',
     })
   }
 

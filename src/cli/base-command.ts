@@ -71,6 +71,9 @@ export abstract class IdpCommand extends Command {
     for (const problem of failure.problems) lines.push(`  ${formatProblem(problem)}`)
     if (failure.hint) lines.push(`${chalk.bold('Next:')} ${failure.hint}`)
     if (typeof failure.details.journal === 'string') lines.push(`The run journal is ${failure.details.journal}`)
+    if (typeof failure.details.runId === 'string' && failure.code !== 'INTERRUPTED') {
+      lines.push(`Once the cause is fixed, \`idp runs retry ${failure.details.runId}\` finishes the run and reuses what it created.`)
+    }
     this.err(lines.join('\n'))
   }
 }

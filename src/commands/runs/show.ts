@@ -25,7 +25,8 @@ export default class RunsShow extends IdpCommand {
     for (const [name, value] of Object.entries(run.inputs)) lines.push(`  ${name}: ${typeof value === 'string' ? value : JSON.stringify(value)}`)
     if (plan.cost) lines.push('', `${chalk.bold('Estimated cost:')} ${plan.cost.monthly} ${plan.cost.currency} a month`)
     if (plan.decision) {
-      lines.push(`${chalk.bold('Decision:')} ${plan.decision.outcome}`)
+      const outcomes: Record<string, string> = {auto_approve: 'auto-approved', needs_approval: 'needs approval', deny: 'denied'}
+      lines.push(`${chalk.bold('Decision:')} ${outcomes[plan.decision.outcome] ?? plan.decision.outcome}`)
       for (const reason of plan.decision.reasons ?? []) lines.push(`  - ${reason}`)
     }
 
