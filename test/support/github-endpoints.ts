@@ -30,6 +30,7 @@ import {
   repositoryPayload,
   restCommitPayload,
   teamFullPayload,
+  userPayload,
   type PayloadContext,
   type PullRequestStats,
 } from './github-payloads.js'
@@ -648,6 +649,85 @@ const accountEndpoints: Record<string, Endpoint> = {
     const organization = context.account(team.org)
     const publicRepositories = context.repositoriesOwnedBy(team.org).filter((repository) => !repository.private)
     return {status: 200, body: teamFullPayload(context.payloads, team, organization, publicRepositories.length)}
+  },
+
+  'checks/list-for-ref'(context, request) {
+    const repository = repositoryOf(context, request)
+    const sha = resolveCommitish(repository, request.params.ref)
+    if (!sha) throw new ApiError(422, `No commit found for SHA: ${request.params.ref}`)
+    const base = `${context.payloads.apiUrl}/repos/${repository.owner.login}/${repository.name}`
+    const runs = (repository.checkRuns?.get(sha) ?? []).map((run) => ({
+      id: run.id,
+      node_id: `CR_${run.id}`,
+      head_sha: sha,
+      external_id: null,
+      url: `${base}/check-runs/${run.id}`,
+      html_url: run.detailsUrl,
+      details_url: run.detailsUrl,
+      status: run.status,
+      conclusion: run.conclusion,
+      started_at: run.startedAt,
+      completed_at: run.completedAt,
+      output: {title: null, summary: null, text: null, annotations_count: 0, annotations_url: `${base}/check-runs/${run.id}/annotations`},
+      name: run.name,
+      check_suite: null,
+      app: null,
+      pull_requests: [],
+    }))
+    return {status: 200, body: {total_count: runs.length, check_runs: runs}}
+  },
+
+  'repos/get-combined-status-for-ref'(context, request) {
+    const repository = repositoryOf(context, request)
+    const sha = resolveCommitish(repository, request.params.ref)
+    if (!sha) throw notFound()
+    const base = `${context.payloads.apiUrl}/repos/${repository.owner.login}/${repository.name}`
+    const statuses = (repository.statuses?.get(sha) ?? []).map((status) => ({
+      id: status.id,
+      node_id: `SC_${status.id}`,
+      url: `${base}/statuses/${sha}`,
+      avatar_url: null,
+      state: status.state,
+      description: status.description,
+      target_url: status.targetUrl,
+      context: status.context,
+      created_at: status.createdAt,
+      updated_at: status.createdAt,
+    }))
+    // GitHub combines: any error or failure fails, any pending (or none at all) is pending.
+    const states = statuses.map((status) => status.state)
+    const state = states.some((item) => item === 'error' || item === 'failure') ? 'failure' : states.length === 0 || states.includes('pending') ? 'pending' : 'success'
+    return {
+      status: 200,
+      body: {state, sha, total_count: statuses.length, statuses, repository: repositoryPayload(context.payloads, repository), commit_url: `${base}/commits/${sha}`, url: `${base}/commits/${sha}/status`},
+    }
+  },
+
+  'pulls/list-reviews'(context, request) {
+    const repository = repositoryOf(context, request)
+    const pull = pullRequestOf(repository, request.params.pull_number)
+    const base = `${context.payloads.apiUrl}/repos/${repository.owner.login}/${repository.name}/pulls/${pull.number}`
+    const html = `${context.payloads.webUrl}/${repository.owner.login}/${repository.name}/pull/${pull.number}`
+    const reviews = (pull.reviews ?? []).map((review) => ({
+      id: review.id,
+      node_id: `PRR_${review.id}`,
+      user: userPayload(context.payloads, context.account(review.login)),
+      body: '',
+      state: review.state,
+      html_url: `${html}#pullrequestreview-${review.id}`,
+      pull_request_url: base,
+      _links: {html: {href: `${html}#pullrequestreview-${review.id}`}, pull_request: {href: base}},
+      submitted_at: review.submittedAt,
+      commit_id: review.commitId,
+      author_association: 'MEMBER',
+    }))
+    return {status: 200, body: reviews}
+  },
+
+  'teams/list-members-in-org'(context, request) {
+    const team = context.team(String(request.params.org), String(request.params.team_slug))
+    if (!team) throw notFound()
+    return {status: 200, body: (team.members ?? []).map((login) => userPayload(context.payloads, context.account(login)))}
   },
 
   'repos/get-commit'(context, request) {

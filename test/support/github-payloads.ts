@@ -478,7 +478,7 @@ export function pullRequestPayload(
     created_at: pull.createdAt,
     updated_at: pull.updatedAt,
     closed_at: pull.closedAt,
-    merged_at: null,
+    merged_at: pull.mergedAt ?? null,
     merge_commit_sha: null,
     assignee: null,
     assignees: [],
@@ -517,7 +517,7 @@ export function pullRequestPayload(
   const mergeable = pull.state === 'open' && !references.mergeabilityPending
   return {
     ...payload,
-    merged: false,
+    merged: Boolean(pull.mergedAt),
     mergeable: mergeable ? true : null,
     rebaseable: mergeable ? true : null,
     mergeable_state: mergeable ? 'clean' : 'unknown',

@@ -364,6 +364,52 @@ export class GitHubTestServer {
     this.teams.set(`${org}/${slug}`.toLowerCase(), {id: this.nextId(), org, slug, name, createdAt: this.now()})
   }
 
+  /** Makes `login` a member of the team `org/slug`, which must exist. */
+  addTeamMember(org: string, slug: string, login: string): void {
+    const team = this.teams.get(`${org}/${slug}`.toLowerCase())
+    if (!team) throw new Error(`team ${org}/${slug} does not exist`)
+    this.account(login)
+    team.members = [...(team.members ?? []), login]
+  }
+
+  /** Sets a commit status on commit `sha`, as a CI system would. */
+  addStatus(owner: string, repo: string, sha: string, status: {context: string; state: 'error' | 'failure' | 'pending' | 'success'; targetUrl?: string}): void {
+    const repository = this.repositoryState(owner, repo)
+    repository.statuses ??= new Map()
+    const list = (repository.statuses.get(sha) ?? []).filter((existing) => existing.context !== status.context)
+    list.push({id: this.nextId(), context: status.context, state: status.state, targetUrl: status.targetUrl ?? null, description: null, createdAt: this.now()})
+    repository.statuses.set(sha, list)
+  }
+
+  /** Adds or replaces the check run `name` on commit `sha`. */
+  addCheckRun(owner: string, repo: string, sha: string, run: {name: string; status: 'queued' | 'in_progress' | 'completed'; conclusion?: 'success' | 'failure'; detailsUrl?: string}): void {
+    const repository = this.repositoryState(owner, repo)
+    repository.checkRuns ??= new Map()
+    const list = (repository.checkRuns.get(sha) ?? []).filter((existing) => existing.name !== run.name)
+    const completed = run.status === 'completed'
+    list.push({id: this.nextId(), name: run.name, status: run.status, conclusion: completed ? (run.conclusion ?? 'success') : null, detailsUrl: run.detailsUrl ?? null, startedAt: this.now(), completedAt: completed ? this.now() : null})
+    repository.checkRuns.set(sha, list)
+  }
+
+  /** Records a review of pull request `number` by `login` on commit `commitId` (default: its head). */
+  addReview(owner: string, repo: string, number: number, review: {login: string; state: 'APPROVED' | 'CHANGES_REQUESTED' | 'COMMENTED'; commitId?: string}): void {
+    const repository = this.repositoryState(owner, repo)
+    const pull = repository.pullRequests.find((candidate) => candidate.number === number)
+    if (!pull) throw new Error(`pull request #${number} does not exist`)
+    this.account(review.login)
+    const head = repository.refs.get(`refs/heads/${pull.headRef}`) ?? pull.headSha
+    pull.reviews = [...(pull.reviews ?? []), {id: this.nextId(), login: review.login, state: review.state, commitId: review.commitId ?? head, submittedAt: this.now()}]
+  }
+
+  /** Marks pull request `number` as merged and closed. */
+  mergePullRequest(owner: string, repo: string, number: number): void {
+    const pull = this.repositoryState(owner, repo).pullRequests.find((candidate) => candidate.number === number)
+    if (!pull) throw new Error(`pull request #${number} does not exist`)
+    pull.state = 'closed'
+    pull.mergedAt = this.now()
+    pull.closedAt = pull.mergedAt
+  }
+
   /**
    * Adds a valid token for `login`. Once a token was added, requests with
    * any other token get 401; before that, every token is `octocat`'s.

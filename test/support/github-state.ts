@@ -29,6 +29,39 @@ export interface TeamState {
   slug: string
   name: string
   createdAt: string
+  /** Logins of the team's members. */
+  members?: string[]
+}
+
+/** Review of a pull request. */
+export interface ReviewState {
+  id: number
+  login: string
+  state: 'APPROVED' | 'CHANGES_REQUESTED' | 'COMMENTED' | 'DISMISSED'
+  /** Commit the review was given on. */
+  commitId: string
+  submittedAt: string
+}
+
+/** Commit status set by a CI system, as "Create a commit status" stores it. */
+export interface StatusState {
+  id: number
+  context: string
+  state: 'error' | 'failure' | 'pending' | 'success'
+  targetUrl: string | null
+  description: string | null
+  createdAt: string
+}
+
+/** Check run of a GitHub App on a commit. */
+export interface CheckRunState {
+  id: number
+  name: string
+  status: 'queued' | 'in_progress' | 'completed'
+  conclusion: 'success' | 'failure' | 'neutral' | 'cancelled' | 'skipped' | 'timed_out' | 'action_required' | null
+  detailsUrl: string | null
+  startedAt: string
+  completedAt: string | null
 }
 
 /** Pull request, which GitHub also counts as an issue of the repository. */
@@ -55,6 +88,9 @@ export interface PullRequestState {
   createdAt: string
   updatedAt: string
   closedAt: string | null
+  /** Time of the merge, or null/undefined while not merged. */
+  mergedAt?: string | null
+  reviews?: ReviewState[]
 }
 
 /** Repository with its git data and pull requests. */
@@ -72,6 +108,9 @@ export interface RepositoryState {
   /** Lowercased label name to label. */
   labels: Map<string, LabelState>
   pullRequests: PullRequestState[]
+  /** Commit statuses and check runs, by commit id. */
+  statuses?: Map<string, StatusState[]>
+  checkRuns?: Map<string, CheckRunState[]>
   createdAt: string
   updatedAt: string
   pushedAt: string
