@@ -9,6 +9,7 @@ import RunsEdit from './commands/runs/edit.js'
 import RunsList from './commands/runs/list.js'
 import RunsRetry from './commands/runs/retry.js'
 import RunsShow from './commands/runs/show.js'
+import RunsWatch from './commands/runs/watch.js'
 
 /** The fixed commands; action commands are added from the catalog below. */
 const STATIC_COMMANDS: Record<string, Command.Class> = {
@@ -19,6 +20,7 @@ const STATIC_COMMANDS: Record<string, Command.Class> = {
   'runs:list': RunsList,
   'runs:retry': RunsRetry,
   'runs:show': RunsShow,
+  'runs:watch': RunsWatch,
 }
 
 async function catalogDirs(): Promise<string[]> {

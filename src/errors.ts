@@ -5,6 +5,8 @@ export const ExitCode = {
   usage: 2,
   denied: 3,
   auth: 4,
+  /** `--wait` ended while the request still waits for approval or for its checks. */
+  waiting: 8,
   cancelled: 130,
 } as const
 

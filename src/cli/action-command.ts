@@ -15,6 +15,7 @@ export const actionFlags = {
   'dry-run': Flags.boolean({description: 'Show the plan and the file diff, then stop: nothing is written anywhere.'}),
   'no-input': Flags.boolean({description: 'Never prompt; missing inputs are errors. Also IDP_NO_INPUT=1 or CI=true.'}),
   branch: Flags.string({description: "Branch to propose the change on, instead of the action's own name for it.", helpValue: '<name>'}),
+  wait: Flags.boolean({description: 'After the pull request is open, follow its checks and approvals until it is merged or needs a person (exit 8 while approval is missing).'}),
 }
 
 /** Builds the oclif flags of an action's inputs: enum values become flag options. */

@@ -6,7 +6,7 @@ import type {CatalogEntry} from '../actions/catalog.js'
 import {type InputDefinition, resolveInputs} from '../actions/inputs.js'
 import {createRunId, runsDir} from '../actions/journal.js'
 import {type LoadedManifest, loadManifest} from '../actions/manifest.js'
-import {choicePrice, createPlan, type Requester} from '../actions/plan.js'
+import {choicePrice, createPlan, type Plan, type Requester} from '../actions/plan.js'
 import {submitPlan} from '../actions/submit.js'
 import {type IdpConfig, loadConfig} from '../config/config.js'
 import {ExitCode, IdpError} from '../errors.js'
@@ -17,6 +17,8 @@ import {TerminalProgress} from './progress.js'
 import {confirmSubmission, inquirerPrompter} from './prompts.js'
 import {createTarget} from './targets.js'
 import type {TerminalCapabilities} from './terminal.js'
+import {waitForRequest, waitOptions, waitResultError} from './wait.js'
+import type {RequestStatus} from '../delivery/github-status.js'
 import {readValues} from './values.js'
 
 /** Flags every action command has. */
@@ -28,6 +30,7 @@ export interface ActionFlags {
   'no-input': boolean
   config?: string
   branch?: string
+  wait?: boolean
 }
 
 export interface RunActionOptions {
@@ -123,8 +126,10 @@ export async function runAction(options: RunActionOptions): Promise<void> {
   const {existing} = plan
   const complete = existing && !options.edit && (target.kind === 'git' || (existing.pullRequest && !options.retry))
   if (existing && complete) {
-    if (flags.json) printJson({...planJson(plan, flags['dry-run']), branch: existing.branch, commit: existing.commit, pullRequest: existing.pullRequest, existing: true})
+    const status = flags.wait && existing.pullRequest ? await followRequest(plan, existing.pullRequest, progress, env) : undefined
+    if (flags.json) printJson({...planJson(plan, flags['dry-run']), branch: existing.branch, commit: existing.commit, pullRequest: existing.pullRequest, existing: true, status})
     else process.stdout.write(`${formatExisting(plan, existing, terminal.stdout)}\n`)
+    if (status) finishWait(status, plan.runId, flags.json)
     return
   }
 
@@ -134,6 +139,14 @@ export async function runAction(options: RunActionOptions): Promise<void> {
     if (flags.json) printJson({...planJson(plan, flags['dry-run']), nothingToChange: true})
     else process.stdout.write(`Nothing to change: every file already has this content on the base branch of the ${target.description}.\n`)
     return
+  }
+
+  if (flags.wait && target.kind !== 'github') {
+    throw new IdpError('--wait needs a GitHub target: a local repository has no pull request to follow', {
+      code: 'WAIT_UNSUPPORTED',
+      exitCode: ExitCode.usage,
+      hint: 'Configure target.github.repository, or leave out --wait.',
+    })
   }
 
   if (flags['dry-run']) {
@@ -159,8 +172,27 @@ export async function runAction(options: RunActionOptions): Promise<void> {
     interruption.dispose()
   }
 
-  if (flags.json) printJson(resultJson(plan, result))
+  const status = flags.wait && result.delivery.pullRequest ? await followRequest(plan, result.delivery.pullRequest, progress, env) : undefined
+  if (flags.json) printJson({...resultJson(plan, result), status})
   else process.stdout.write(`${formatResult(plan, result, terminal.stdout)}\n`)
+  if (status) finishWait(status, plan.runId, flags.json)
+}
+
+/** Streams the pull request's progress until it is done or needs a person (`--wait`). */
+async function followRequest(plan: Plan, pullRequest: {number: number; url: string}, progress: TerminalProgress, env: NodeJS.ProcessEnv): Promise<RequestStatus> {
+  const required = plan.decision.requirements.map((requirement) => ({group: requirement.group, team: requirement.team, count: requirement.count, allowRequester: requirement.allowRequester}))
+  return waitForRequest(plan.target, pullRequest, required, progress, waitOptions(env))
+}
+
+/**
+ * Ends a `--wait`: the exit code says whether the request is done. Under --json the status is
+ * already in the one document on stdout, so only the exit code is set.
+ */
+function finishWait(status: RequestStatus, runId: string, json: boolean): void {
+  const error = waitResultError(status, runId)
+  if (!error) return
+  if (json) process.exitCode = error.exitCode
+  else throw error
 }
 
 /**

@@ -8,6 +8,7 @@ import {IdpError} from '../errors.js'
 import type {RenderedFile} from '../actions/render.js'
 import {gitBlobId} from './git-objects.js'
 import {githubError} from './github-errors.js'
+import {readRequestStatus} from './github-status.js'
 import {branchConflictError, recordedFingerprint, recordsRequest, type ChangeRequest, type DeliveryHooks, type DeliveryResult, type DeliveryTarget, type PlannedFile} from './target.js'
 
 export interface GitHubTargetOptions {
@@ -71,6 +72,13 @@ export function createGitHubTarget(options: GitHubTargetOptions): DeliveryTarget
         return await findExistingChange(client, owner, repo, branch, fingerprints)
       } catch (error) {
         throw githubError(error, {repository: options.repository, apiUrl: options.apiUrl, step: `Looking for the branch ${branch}`})
+      }
+    },
+    async status(pullRequest, required) {
+      try {
+        return await readRequestStatus(client, owner, repo, pullRequest.number, required)
+      } catch (error) {
+        throw githubError(error, {repository: options.repository, apiUrl: options.apiUrl, step: `Reading the state of pull request #${pullRequest.number}`})
       }
     },
     async cancel(created, fingerprints) {

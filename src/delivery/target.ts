@@ -1,5 +1,6 @@
 import type {RenderedFile} from '../actions/render.js'
 import {IdpError} from '../errors.js'
+import type {RequestStatus, RequiredApproval} from './github-status.js'
 import type {Progress} from '../actions/progress.js'
 
 /** How a rendered file compares with the target's base branch. */
@@ -116,6 +117,8 @@ export interface DeliveryTarget {
    * branch whose head commit records the run's fingerprint. Returns what it did, in words.
    */
   cancel(created: {branch?: string; pullRequest?: {number: number}}, fingerprints: readonly string[]): Promise<string[]>
+  /** Reads where a pull request stands: checks, approvals per group, merge. GitHub only. */
+  status?(pullRequest: {number: number}, required: RequiredApproval[]): Promise<RequestStatus>
   /** Commits the change on a new branch and, for GitHub, opens the pull request. */
   deliver(change: ChangeRequest, progress: Progress, hooks: DeliveryHooks): Promise<DeliveryResult>
 }

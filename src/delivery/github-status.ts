@@ -1,0 +1,115 @@
+import type {Octokit} from '@octokit/rest'
+
+/** One check on the pull request's head commit: a check run or a commit status. */
+export interface CheckState {
+  name: string
+  state: 'pending' | 'success' | 'failure'
+  url?: string
+}
+
+/** What a required group has given so far. */
+export interface RequirementState {
+  group: string
+  team: string
+  count: number
+  /** Logins whose approval of the current head commit counts for the group. */
+  approvals: string[]
+  satisfied: boolean
+}
+
+/** Where a submitted request stands. */
+export interface RequestStatus {
+  pullRequest: {number: number; url: string; state: 'open' | 'closed'; merged: boolean; headSha: string}
+  checks: CheckState[]
+  requirements: RequirementState[]
+  /**
+   * merged or closed: the pull request is done. checks_failed: someone must fix them.
+   * checks_pending: still running. waiting_for_approval: approvers must act.
+   * ready_to_merge: checks passed and every requirement is met.
+   */
+  outcome: 'merged' | 'closed' | 'checks_failed' | 'checks_pending' | 'waiting_for_approval' | 'ready_to_merge'
+}
+
+/** A requirement of the decision, as the status needs it. */
+export interface RequiredApproval {
+  group: string
+  team: string
+  count: number
+  allowRequester: boolean
+}
+
+type Client = Pick<Octokit, 'rest' | 'paginate'>
+
+/**
+ * Reads the state of a request's pull request: merge state, checks and statuses of the head
+ * commit, and approvals per required group. An approval counts only when it is the user's
+ * latest review, was given on the current head commit (so approvals of an earlier version do
+ * not count), comes from a member of the group's team, and is not the author's own unless the
+ * requirement allows the requester.
+ */
+export async function readRequestStatus(client: Client, owner: string, repo: string, number: number, required: RequiredApproval[]): Promise<RequestStatus> {
+  const {data: pull} = await client.rest.pulls.get({owner, repo, pull_number: number})
+  const headSha = pull.head.sha
+  const [checkRuns, combined, reviews, members] = await Promise.all([
+    client.paginate(client.rest.checks.listForRef, {owner, repo, ref: headSha, per_page: 100}),
+    client.rest.repos.getCombinedStatusForRef({owner, repo, ref: headSha}),
+    client.paginate(client.rest.pulls.listReviews, {owner, repo, pull_number: number, per_page: 100}),
+    Promise.all(required.map((requirement) => teamMembers(client, owner, requirement.team))),
+  ])
+
+  const checks: CheckState[] = [
+    ...checkRuns.map((run) => ({name: run.name, state: checkRunState(run.status, run.conclusion), url: run.details_url ?? run.html_url ?? undefined})),
+    ...combined.data.statuses.map((status) => ({name: status.context, state: statusState(status.state), url: status.target_url ?? undefined})),
+  ]
+
+  const latest = new Map<string, {state: string; commitId: string}>()
+  for (const review of reviews) {
+    const login = review.user?.login
+    if (!login || review.state === 'COMMENTED') continue
+    latest.set(login.toLowerCase(), {state: review.state, commitId: review.commit_id ?? ''})
+  }
+
+  const author = pull.user?.login.toLowerCase()
+  const requirements = required.map((requirement, index) => {
+    const team = new Set(members[index].map((login) => login.toLowerCase()))
+    const approvals = [...latest.entries()]
+      .filter(([login, review]) => review.state === 'APPROVED' && review.commitId === headSha && team.has(login))
+      .filter(([login]) => requirement.allowRequester || login !== author)
+      .map(([login]) => login)
+    return {group: requirement.group, team: requirement.team, count: requirement.count, approvals, satisfied: approvals.length >= requirement.count}
+  })
+
+  const pullRequest = {number, url: pull.html_url, state: pull.state as 'open' | 'closed', merged: Boolean(pull.merged), headSha}
+  return {pullRequest, checks, requirements, outcome: outcomeOf(pullRequest, checks, requirements)}
+}
+
+function outcomeOf(pull: RequestStatus['pullRequest'], checks: CheckState[], requirements: RequirementState[]): RequestStatus['outcome'] {
+  if (pull.merged) return 'merged'
+  if (pull.state === 'closed') return 'closed'
+  if (checks.some((check) => check.state === 'failure')) return 'checks_failed'
+  if (checks.some((check) => check.state === 'pending')) return 'checks_pending'
+  return requirements.every((requirement) => requirement.satisfied) ? 'ready_to_merge' : 'waiting_for_approval'
+}
+
+async function teamMembers(client: Client, org: string, team: string): Promise<string[]> {
+  try {
+    const members = await client.paginate(client.rest.teams.listMembersInOrg, {org, team_slug: team, per_page: 100})
+    return members.map((member) => member.login)
+  } catch (error) {
+    // NOTE: a repository owned by a user has no teams, and a token without read:org cannot
+    // list them. Nobody then counts for the group, so its requirement stays unmet.
+    if ([403, 404].includes((error as {status?: number}).status ?? 0)) return []
+    throw error
+  }
+}
+
+function checkRunState(status: string, conclusion: string | null): CheckState['state'] {
+  if (status !== 'completed') return 'pending'
+  return ['success', 'neutral', 'skipped'].includes(conclusion ?? '') ? 'success' : 'failure'
+}
+
+function statusState(state: string): CheckState['state'] {
+  if (state === 'success') return 'success'
+  if (state === 'pending') return 'pending'
+  return 'failure'
+}
