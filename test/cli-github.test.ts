@@ -428,6 +428,42 @@ describe('idp db create to GitHub', () => {
     assert.equal(writes().length, writesBefore)
   })
 
+  it('reports nothing to change when the base branch has the files (FC30)', async () => {
+    assert.equal((await run([...request('dev', 'small'), '--yes'])).status, 0)
+    const rendered = server.filesAt('acme', 'infrastructure', 'idp/db-create/orders-db-dev')
+    const files = Object.fromEntries(Object.entries(rendered).filter(([path]) => path.startsWith('databases/')).map(([path, file]) => [path, file.content]))
+    server.createRepository({owner: 'acme', name: 'merged-infra', files})
+    dir.write('work/.idprc.yaml', 'target:\n  github:\n    repository: acme/merged-infra\n')
+
+    const result = await run([...request('dev', 'small'), '--yes', '--json'])
+    assert.equal(result.status, 0, result.stderr)
+    assert.equal(JSON.parse(result.stdout).nothingToChange, true)
+    const merged = server.requests.filter((entry) => entry.path.startsWith('/repos/acme/merged-infra'))
+    assert.deepEqual([...new Set(merged.map((entry) => entry.method))], ['GET'])
+    assert.deepEqual(server.pullRequests('acme', 'merged-infra'), [])
+  })
+
+  it('finishes a run whose process was killed with idp runs retry', async () => {
+    server.inject({method: 'POST', path: '/repos/{owner}/{repo}/pulls', delayMs: 3000})
+    const child = spawn(process.execPath, [binPath, ...request('dev', 'small'), '--yes'], {cwd: join(dir.path, 'work'), env})
+    const exited = new Promise((resolve) => child.on('close', resolve))
+    while (!server.requests.some((entry) => entry.method === 'POST' && entry.path.endsWith('/pulls'))) {
+      await new Promise((resolve) => setTimeout(resolve, 20))
+    }
+
+    child.kill('SIGKILL')
+    await exited
+    const crashed = onlyJournal()
+    assert.equal(crashed.status, 'running')
+    assert.deepEqual(stepStates(crashed), ['render:succeeded', 'commit:succeeded', 'branch:succeeded', 'pull-request:running', 'labels-reviewers:pending'])
+    await new Promise((resolve) => setTimeout(resolve, 3200))
+
+    const result = await run(['runs', 'retry', crashed.runId])
+    assert.equal(result.status, 0, result.stderr)
+    assert.equal(server.pullRequests('acme', 'infrastructure').length, 1)
+    assert.equal(onlyJournal().status, 'succeeded')
+  })
+
   it('says GitHub cannot be reached when nothing answers', async () => {
     const result = await runCliAsync([...request('dev', 'small'), '--yes'], {cwd: join(dir.path, 'work'), env: {...env, GITHUB_API_URL: 'http://127.0.0.1:9'}})
     assert.equal(result.status, 1)

@@ -96,9 +96,10 @@ describe('GitHub faults', () => {
     assert.match(result.stderr, /returned 422: GitHub rejected the request: Validation Failed \(No commits between main and idp\/db-create\/orders-db-dev\)$/m)
   })
 
-  it('sends many text files in one tree request and only binaries as blobs (FC31)', async () => {
+  it('sends text inline, binaries as blobs, and keeps modes (FC31)', async () => {
     for (let index = 0; index < 120; index++) dir.write(`actions/bulk/files/file-${String(index).padStart(3, '0')}.txt`, `file ${index} for \${{ inputs.name }}\n`)
     dir.write('actions/bulk/files/logo.png', Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0xff, 0xfe]))
+    dir.write('actions/bulk/files/check.sh', '#!/bin/sh\necho "${#} arguments"\n', 0o755)
     dir.write(
       'actions/bulk.yaml',
       [
@@ -121,7 +122,9 @@ describe('GitHub faults', () => {
     assert.equal(treeRequests().length, 1)
     assert.equal(server.requests.filter((entry) => entry.path.endsWith('/git/blobs')).length, 1)
     const files = server.filesAt('acme', 'infrastructure', 'idp/bulk/many')
-    assert.equal(Object.keys(files).filter((path) => path.startsWith('bulk/many/')).length, 121)
+    assert.equal(Object.keys(files).filter((path) => path.startsWith('bulk/many/')).length, 122)
+    assert.equal(files['bulk/many/check.sh'].mode, '100755')
+    assert.equal(files['bulk/many/check.sh'].content, '#!/bin/sh\necho "${#} arguments"\n')
     assert.equal(files['bulk/many/file-007.txt'].content, 'file 7 for many\n')
   })
 
