@@ -112,6 +112,16 @@ describe('following a request with --wait and runs watch', () => {
     assert.equal(result.stdout, 'Pull request #1: merged\n')
   })
 
+  it('shows the pull request state once in runs show', async () => {
+    assert.equal((await run(request('small'))).status, 0)
+    const result = await run(['runs', 'show', runId()])
+    assert.equal(result.status, 0, result.stderr)
+    assert.match(result.stdout, /^Pull request state$/m)
+    assert.match(result.stdout, /^ {2}Pull request #1: waiting for approval: 1 from @team-leads$/m)
+    const document = JSON.parse((await run(['runs', 'show', runId(), '--json'])).stdout)
+    assert.equal(document.status.outcome, 'waiting_for_approval')
+  })
+
   it('rejects --wait with a local target', async () => {
     dir.write('work/.idprc.yaml', `target:\n  git:\n    path: ${join(dir.path, 'local')}\n`)
     const result = await run([...request('small'), '--wait'])

@@ -1,6 +1,8 @@
 import {Args} from '@oclif/core'
 
+import type {JournalEntry} from '../../actions/journal.js'
 import {IdpCommand} from '../../cli/base-command.js'
+import type {RequestStatus} from '../../delivery/github-status.js'
 
 export default class RunsShow extends IdpCommand {
   static override summary = 'Show one run: its inputs, plan, steps, errors and links.'
@@ -11,9 +13,10 @@ export default class RunsShow extends IdpCommand {
     const {args} = await this.parse(RunsShow)
     const [{findRun, runLocation, formatAge}, {runsDir}] = await Promise.all([import('../../actions/runs.js'), import('../../actions/journal.js')])
     const run = await findRun(runsDir(), args.id)
+    const status = await this.pullRequestStatus(run)
 
     if (this.json) {
-      this.printJson(run)
+      this.printJson(status ? {...run, status} : run)
       return
     }
 
@@ -38,6 +41,22 @@ export default class RunsShow extends IdpCommand {
     const location = runLocation(run)
     if (location) lines.push('', `${chalk.bold('Where:')} ${location}`)
     for (const [name, value] of Object.entries(run.outputs)) lines.push(`${chalk.bold(`${name}:`)} ${String(value)}`)
+    if (status) {
+      const {describeStatus} = await import('../../cli/wait.js')
+      lines.push('', chalk.bold('Pull request state'), ...describeStatus(status).map((line) => `  ${line}`))
+    }
+
     this.out(lines.join('\n'))
+  }
+
+  /** Reads the state of the run's pull request once, when the run has one on GitHub and a token is set. */
+  private async pullRequestStatus(run: JournalEntry): Promise<RequestStatus | undefined> {
+    const pullRequest = run.remote.pullRequest as {number: number} | undefined
+    if (run.target.kind !== 'github' || !pullRequest || !(process.env.GH_TOKEN || process.env.GITHUB_TOKEN)) return undefined
+    const {targetOfRun} = await import('../../cli/targets.js')
+    const target = await targetOfRun(run.target, process.env)
+    const decision = run.plan.decision as {requirements?: Array<{group: string; team: string; count: number; allowRequester: boolean}>} | undefined
+    const required = (decision?.requirements ?? []).map(({group, team, count, allowRequester}) => ({group, team, count, allowRequester}))
+    return target.status?.(pullRequest, required)
   }
 }
