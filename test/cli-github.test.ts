@@ -464,6 +464,16 @@ describe('idp db create to GitHub', () => {
     assert.equal(onlyJournal().status, 'succeeded')
   })
 
+  it('lets two simultaneous runs of one request share a branch and pull request', async () => {
+    const [first, second] = await Promise.all([run([...request('dev', 'small'), '--yes']), run([...request('dev', 'small'), '--yes'])])
+    assert.equal(first.status, 0, first.stderr)
+    assert.equal(second.status, 0, second.stderr)
+    server.assertNoViolations()
+    assert.equal(server.pullRequests('acme', 'infrastructure').length, 1)
+    assert.deepEqual(server.pullRequests('acme', 'infrastructure')[0].labels, ['idp', 'idp:auto-approved'])
+    assert.notEqual(server.branch('acme', 'infrastructure', 'idp/db-create/orders-db-dev'), undefined)
+  })
+
   it('says GitHub cannot be reached when nothing answers', async () => {
     const result = await runCliAsync([...request('dev', 'small'), '--yes'], {cwd: join(dir.path, 'work'), env: {...env, GITHUB_API_URL: 'http://127.0.0.1:9'}})
     assert.equal(result.status, 1)
