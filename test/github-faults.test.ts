@@ -74,7 +74,7 @@ describe('GitHub faults', () => {
     assert.match(result.stderr, /The token's scopes: read:org\.$/m)
   })
 
-  it('says a private repository is not visible to the token, with its scopes (FC33)', async () => {
+  it('explains a 404 with the token scopes (FC33)', async () => {
     server.addToken('ghp_faulttoken', {login: 'developer', scopes: ['read:org']})
     server.createRepository({owner: 'acme', name: 'private-infra', visibleTo: ['someone-else']})
     dir.write('work/.idprc.yaml', 'target:\n  github:\n    repository: acme/private-infra\n')

@@ -66,7 +66,7 @@ export function describeStatus(status: RequestStatus): string[] {
   return lines
 }
 
-/** Describes where a request stands in words. */
+/** Describes the state of a request's pull request in words. */
 export function describeOutcome(status: RequestStatus): string {
   const missing = status.requirements.filter((requirement) => !requirement.satisfied).map((requirement) => `${requirement.count - requirement.approvals.length} from @${requirement.team}`)
   switch (status.outcome) {

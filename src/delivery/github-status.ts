@@ -7,7 +7,7 @@ export interface CheckState {
   url?: string
 }
 
-/** What a required group has given so far. */
+/** Approvals a required group has given so far. */
 export interface RequirementState {
   group: string
   team: string
@@ -17,7 +17,7 @@ export interface RequirementState {
   satisfied: boolean
 }
 
-/** Where a submitted request stands. */
+/** State of a submitted request's pull request. */
 export interface RequestStatus {
   pullRequest: {number: number; url: string; state: 'open' | 'closed'; merged: boolean; headSha: string}
   checks: CheckState[]
@@ -43,9 +43,9 @@ type Client = Pick<Octokit, 'rest' | 'paginate'>
 /**
  * Reads the state of a request's pull request: merge state, checks and statuses of the head
  * commit, and approvals per required group. An approval counts only when it is the user's
- * latest review, was given on the current head commit (so approvals of an earlier version do
- * not count), comes from a member of the group's team, and is not the author's own unless the
- * requirement allows the requester.
+ * latest review and was given on the current head commit, so approvals of an earlier version
+ * do not count. It must also come from a member of the group's team, and not from the author
+ * unless the requirement allows the requester.
  */
 export async function readRequestStatus(client: Client, owner: string, repo: string, number: number, required: RequiredApproval[]): Promise<RequestStatus> {
   const {data: pull} = await client.rest.pulls.get({owner, repo, pull_number: number})
