@@ -337,6 +337,7 @@ describe('idp db create to GitHub', () => {
     assert.match(result.stderr, /^ {2}size: small → large$/m)
     assert.match(result.stderr, /^ {2}cost: \$50\/month → \$400\/month$/m)
     assert.match(result.stderr, /^ {2}decision: auto-approved → needs approval: 1 from @team-leads$/m)
+    assert.match(result.stderr, /^✔ Updated pull request #1: /m)
 
     const pulls = server.pullRequests('acme', 'infrastructure')
     assert.equal(pulls.length, 1)

@@ -41,8 +41,8 @@ describe('following a request with --wait and runs watch', () => {
     const result = await run([...request('small'), '--wait'])
     assert.equal(result.status, 8, result.stderr)
     server.assertNoViolations()
-    assert.match(result.stderr, /^✔ Approval from @team-leads: 0 of 1$/m)
-    assert.match(result.stderr, /^✔ Pull request #1: waiting for approval: 1 from @team-leads$/m)
+    assert.match(result.stderr, /^• Approval from @team-leads: 0 of 1$/m)
+    assert.match(result.stderr, /^• Pull request #1: waiting for approval: 1 from @team-leads$/m)
     assert.match(result.stderr, /^Error: Pull request #1 \(.*\/pull\/1\): waiting for approval: 1 from @team-leads$/m)
     assert.match(result.stdout, /^Pull request: /m)
   })
@@ -60,7 +60,7 @@ describe('following a request with --wait and runs watch', () => {
     server.addReview('acme', 'infrastructure', 1, {login: 'lead-one', state: 'APPROVED'})
     const result = await run(['runs', 'watch', runId()])
     assert.equal(result.status, 0, result.stderr)
-    assert.match(result.stderr, /^✔ Approval from @team-leads: 1 of 1 by lead-one$/m)
+    assert.match(result.stderr, /^• Approval from @team-leads: 1 of 1 by lead-one$/m)
     assert.equal(result.stdout, 'Pull request #1: checks passed and every approval is in: ready to merge\n')
   })
 
@@ -70,7 +70,7 @@ describe('following a request with --wait and runs watch', () => {
     assert.equal((await run(['runs', 'edit', runId(), '--size', 'medium', '--yes'])).status, 0)
     const result = await run(['runs', 'watch', runId()])
     assert.equal(result.status, 8, result.stderr)
-    assert.match(result.stderr, /^✔ Approval from @team-leads: 0 of 1$/m)
+    assert.match(result.stderr, /^• Approval from @team-leads: 0 of 1$/m)
   })
 
   it('counts neither the author nor people outside the team', async () => {
@@ -80,7 +80,7 @@ describe('following a request with --wait and runs watch', () => {
     server.addReview('acme', 'infrastructure', 1, {login: 'outsider', state: 'APPROVED'})
     const result = await run(['runs', 'watch', runId()])
     assert.equal(result.status, 8, result.stderr)
-    assert.match(result.stderr, /^✔ Approval from @team-leads: 0 of 1$/m)
+    assert.match(result.stderr, /^• Approval from @team-leads: 0 of 1$/m)
   })
 
   it('follows running checks until they pass', async () => {
@@ -93,7 +93,7 @@ describe('following a request with --wait and runs watch', () => {
     const result = await watching
     assert.equal(result.status, 0, result.stderr)
     const checkLines = result.stderr.split('\n').filter((line) => line.includes('Check terraform/plan'))
-    assert.deepEqual(checkLines, ['✔ Check terraform/plan: pending (http://127.0.0.1/plan)', '✔ Check terraform/plan: success (http://127.0.0.1/plan)'])
+    assert.deepEqual(checkLines, ['• Check terraform/plan: pending (http://127.0.0.1/plan)', '• Check terraform/plan: success (http://127.0.0.1/plan)'])
   })
 
   it('exits 1 naming the failed check', async () => {

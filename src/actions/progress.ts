@@ -7,6 +7,8 @@ export interface Progress {
   step(text: string): StepProgress
   /** A warning that must appear once, even while a step is running. */
   warn(message: string): void
+  /** A fact to report, such as the state of a check, that is neither a step nor a warning. */
+  info(message: string): void
 }
 
 /** A running step. */
@@ -21,4 +23,5 @@ export interface StepProgress {
 export const silentProgress: Progress = {
   step: () => ({update() {}, succeed() {}, fail() {}}),
   warn() {},
+  info() {},
 }

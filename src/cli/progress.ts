@@ -36,6 +36,10 @@ export class TerminalProgress implements Progress {
     this.stream.write(line)
   }
 
+  info(message: string): void {
+    this.stream.write(`${this.chalk.dim('•')} ${message}\n`)
+  }
+
   /** Stops any running spinner, for example before an error message is printed. */
   stop(): void {
     if (this.spinner?.isSpinning) this.spinner.stop()

@@ -46,7 +46,7 @@ export async function waitForRequest(
     for (const line of describeStatus(status)) {
       if (seen.has(line)) continue
       seen.add(line)
-      progress.step(line).succeed()
+      progress.info(line)
     }
 
     if (status.outcome !== 'checks_pending' || Date.now() + options.intervalMs > deadline) return status

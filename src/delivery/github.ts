@@ -327,7 +327,7 @@ async function deliverChange(options: DeliverOptions): Promise<DeliveryResult> {
         throw error
       }
     },
-    (pull) => `Opened pull request #${pull.number}: ${pull.url}`,
+    (pull) => `${change.update ? 'Updated' : change.existing?.pullRequest ? 'Reused' : 'Opened'} pull request #${pull.number}: ${pull.url}`,
   )
   await hooks.recordRemote('pullRequest', pullRequest)
 
