@@ -5,7 +5,7 @@ import {join} from 'node:path'
 import {IdpError, isErrnoException} from '../errors.js'
 import {type JournalEntry, RunJournal} from './journal.js'
 
-/** Whether a parsed journal has the fields the runs commands read. */
+/** Checks that a parsed journal has the fields the runs commands read. */
 function isJournal(value: unknown): value is JournalEntry {
   const entry = value as Partial<JournalEntry> | null
   const isObject = (field: unknown) => typeof field === 'object' && field !== null
@@ -38,7 +38,7 @@ export async function listRuns(dir: string): Promise<JournalEntry[]> {
   for (const name of names.filter((file) => file.endsWith('.json'))) {
     const entry = await RunJournal.read(join(dir, name)).catch(() => undefined)
     // A journal that is not valid JSON or lacks fields (written by hand, or cut short by a full
-    // disk) is left out of the list rather than hiding every other run; findRun names it.
+    // disk) is left out, so it cannot hide every other run. findRun names it when asked for.
     if (isJournal(entry)) entries.push(entry)
   }
 
@@ -82,7 +82,13 @@ export async function findRun(dir: string, id: string): Promise<JournalEntry> {
   })
 }
 
-/** Where a run's change is: the pull request link, or the branch for a local repository. */
+/** Returns the approvals a run's decision requires, as recorded in its journal. */
+export function requiredApprovalsOf(run: JournalEntry): Array<{group: string; team: string; count: number; allowRequester: boolean}> {
+  const decision = run.plan.decision as {requirements?: Array<{group: string; team: string; count: number; allowRequester: boolean}>} | undefined
+  return (decision?.requirements ?? []).map(({group, team, count, allowRequester}) => ({group, team, count, allowRequester}))
+}
+
+/** Returns where a run's change is: the pull request link, or the branch for a local repository. */
 export function runLocation(run: JournalEntry): string {
   const pullRequest = run.remote.pullRequest as {url?: string} | undefined
   if (pullRequest?.url) return pullRequest.url

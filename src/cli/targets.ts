@@ -32,14 +32,13 @@ export async function createTarget(config: IdpConfig, dryRun: boolean, progress:
       })
     }
 
-    const retryBase = Number(env.IDP_GITHUB_RETRY_BASE_MS)
     return createGitHubTarget({
       repository: github.repository,
       baseBranch: github.baseBranch,
       apiUrl,
       token: token.token,
       progress,
-      retryBaseMs: Number.isFinite(retryBase) && retryBase >= 0 && env.IDP_GITHUB_RETRY_BASE_MS ? retryBase : undefined,
+      retryBaseMs: retryBaseOf(env),
     })
   }
 
@@ -90,8 +89,13 @@ export async function targetOfRun(summary: Record<string, unknown>, env: NodeJS.
     })
   }
 
-  const retryBase = Number(env.IDP_GITHUB_RETRY_BASE_MS)
-  return createGitHubTarget({repository, apiUrl, token: token.token, retryBaseMs: env.IDP_GITHUB_RETRY_BASE_MS && Number.isFinite(retryBase) ? retryBase : undefined})
+  return createGitHubTarget({repository, apiUrl, token: token.token, retryBaseMs: retryBaseOf(env)})
+}
+
+/** Reads IDP_GITHUB_RETRY_BASE_MS; undefined keeps the plugins' default of one second. */
+function retryBaseOf(env: NodeJS.ProcessEnv): number | undefined {
+  const value = Number(env.IDP_GITHUB_RETRY_BASE_MS)
+  return env.IDP_GITHUB_RETRY_BASE_MS && Number.isFinite(value) && value >= 0 ? value : undefined
 }
 
 function checkApiUrl(origin: string, apiUrl: string): string {

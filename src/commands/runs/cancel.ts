@@ -1,7 +1,7 @@
-import {Args} from '@oclif/core'
 import {join} from 'node:path'
 
 import {IdpCommand} from '../../cli/base-command.js'
+import {runIdArgs} from '../../cli/run-id-arg.js'
 import {IdpError} from '../../errors.js'
 
 export default class RunsCancel extends IdpCommand {
@@ -9,7 +9,7 @@ export default class RunsCancel extends IdpCommand {
   static override description =
     'Closes the pull request the run opened and deletes its branch, but only a branch whose last commit this run made: a branch someone else pushed to is kept. The journal is marked cancelled.'
 
-  static override args = {id: Args.string({description: 'Run id, or a prefix of it that matches one run.', required: true})}
+  static override args = runIdArgs
   static override examples = ['<%= config.bin %> runs cancel 20261204-203015-3f9a1c']
 
   async run(): Promise<void> {

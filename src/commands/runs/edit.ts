@@ -1,7 +1,6 @@
-import {Args} from '@oclif/core'
-
 import {actionFlags, inputValuesFromFlags, parseActionFlags} from '../../cli/action-command.js'
 import {IdpCommand} from '../../cli/base-command.js'
+import {runIdArgs} from '../../cli/run-id-arg.js'
 import type {ActionFlags} from '../../cli/run-action.js'
 import {ExitCode, IdpError} from '../../errors.js'
 
@@ -10,7 +9,7 @@ export default class RunsEdit extends IdpCommand {
   static override description =
     "Asks for the inputs again with the run's previous answers as defaults (or takes them as flags, with the action's own flag names), plans the request again, shows what changes in cost and decision, then commits the new version on the run's branch and updates its pull request: title, body, labels and reviewers."
 
-  static override args = {id: Args.string({description: 'Run id, or a prefix of it that matches one run.', required: true})}
+  static override args = runIdArgs
   static override flags = actionFlags
   static override examples = ['<%= config.bin %> runs edit 20261204-203015-3f9a1c', '<%= config.bin %> runs edit 20261204-203015-3f9a1c --size medium --yes']
   // The action's flags are known only once the run is read, so parsing happens in two passes.

@@ -1,6 +1,5 @@
-import {Args} from '@oclif/core'
-
 import {IdpCommand} from '../../cli/base-command.js'
+import {runIdArgs} from '../../cli/run-id-arg.js'
 import {ExitCode, IdpError} from '../../errors.js'
 
 export default class RunsRetry extends IdpCommand {
@@ -8,7 +7,7 @@ export default class RunsRetry extends IdpCommand {
   static override description =
     'Plans the run again from its journal (same action, inputs and branch), then delivers it: the branch, commit and pull request that the run already created are found by the request fingerprint and reused, so nothing is duplicated.'
 
-  static override args = {id: Args.string({description: 'Run id, or a prefix of it that matches one run.', required: true})}
+  static override args = runIdArgs
   static override examples = ['<%= config.bin %> runs retry 20261204-203015-3f9a1c']
 
   async run(): Promise<void> {

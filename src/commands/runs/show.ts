@@ -1,12 +1,11 @@
-import {Args} from '@oclif/core'
-
 import type {JournalEntry} from '../../actions/journal.js'
 import {IdpCommand} from '../../cli/base-command.js'
+import {runIdArgs} from '../../cli/run-id-arg.js'
 import type {RequestStatus} from '../../delivery/github-status.js'
 
 export default class RunsShow extends IdpCommand {
   static override summary = 'Show one run: its inputs, plan, steps, errors and links.'
-  static override args = {id: Args.string({description: 'Run id, or a prefix of it that matches one run.', required: true})}
+  static override args = runIdArgs
   static override examples = ['<%= config.bin %> runs show 20261204-203015-3f9a1c', '<%= config.bin %> runs show 20261204-2030 --json']
 
   async run(): Promise<void> {
@@ -53,10 +52,9 @@ export default class RunsShow extends IdpCommand {
   private async pullRequestStatus(run: JournalEntry): Promise<RequestStatus | undefined> {
     const pullRequest = run.remote.pullRequest as {number: number} | undefined
     if (run.target.kind !== 'github' || !pullRequest || !(process.env.GH_TOKEN || process.env.GITHUB_TOKEN)) return undefined
-    const {targetOfRun} = await import('../../cli/targets.js')
+    const [{targetOfRun}, {requiredApprovalsOf}] = await Promise.all([import('../../cli/targets.js'), import('../../actions/runs.js')])
     const target = await targetOfRun(run.target, process.env)
-    const decision = run.plan.decision as {requirements?: Array<{group: string; team: string; count: number; allowRequester: boolean}>} | undefined
-    const required = (decision?.requirements ?? []).map(({group, team, count, allowRequester}) => ({group, team, count, allowRequester}))
+    const required = requiredApprovalsOf(run)
     return target.status?.(pullRequest, required)
   }
 }

@@ -1,6 +1,5 @@
-import {Args} from '@oclif/core'
-
 import {IdpCommand} from '../../cli/base-command.js'
+import {runIdArgs} from '../../cli/run-id-arg.js'
 import {ExitCode, IdpError} from '../../errors.js'
 
 export default class RunsWatch extends IdpCommand {
@@ -8,12 +7,12 @@ export default class RunsWatch extends IdpCommand {
   static override description =
     'Reads the pull request the run opened until it is merged or closed, or until it needs a person: failed checks, missing approvals (exit 8), or ready to merge. Approvals count only on the current head commit, from members of the required team, and never from the author unless the policy allows it.'
 
-  static override args = {id: Args.string({description: 'Run id, or a prefix of it that matches one run.', required: true})}
+  static override args = runIdArgs
   static override examples = ['<%= config.bin %> runs watch 20261204-203015-3f9a1c']
 
   async run(): Promise<void> {
     const {args} = await this.parse(RunsWatch)
-    const [{findRun}, {runsDir}, {targetOfRun}, {waitForRequest, waitOptions, waitResultError, describeOutcome}, {TerminalProgress}] = await Promise.all([
+    const [{findRun, requiredApprovalsOf}, {runsDir}, {targetOfRun}, {waitForRequest, waitOptions, waitResultError, describeOutcome}, {TerminalProgress}] = await Promise.all([
       import('../../actions/runs.js'),
       import('../../actions/journal.js'),
       import('../../cli/targets.js'),
@@ -30,8 +29,7 @@ export default class RunsWatch extends IdpCommand {
       })
     }
 
-    const decision = run.plan.decision as {requirements?: Array<{group: string; team: string; count: number; allowRequester: boolean}>} | undefined
-    const required = (decision?.requirements ?? []).map(({group, team, count, allowRequester}) => ({group, team, count, allowRequester}))
+    const required = requiredApprovalsOf(run)
     const terminal = await this.capabilities()
     const progress = new TerminalProgress(process.stderr, false, terminal.stderr)
     const target = await targetOfRun(run.target, process.env)
