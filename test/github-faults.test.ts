@@ -1,34 +1,26 @@
 import assert from 'node:assert/strict'
 import {join} from 'node:path'
 
-import {runCliAsync, sandboxEnv} from './support/cli.js'
-import {GitHubTestServer} from './support/github-server.js'
-import {tempDir, type TempDir} from './support/temp.js'
+import {startGitHubSandbox, type GitHubSandbox} from './support/github-sandbox.js'
+import type {GitHubTestServer} from './support/github-server.js'
+import type {TempDir} from './support/temp.js'
 
 const REQUEST = ['db', 'create', '--name', 'orders-db', '--environment', 'dev', '--size', 'small', '--team', 'payments', '--yes']
 const SECONDARY_LIMIT = {message: 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.', documentation_url: 'https://docs.github.com/rest/overview/rate-limits-for-the-rest-api'}
 
 describe('GitHub faults', () => {
+  let sandbox: GitHubSandbox
   let server: GitHubTestServer
   let dir: TempDir
-  let env: NodeJS.ProcessEnv
 
   beforeEach(async () => {
-    server = await GitHubTestServer.start()
-    server.createRepository({owner: 'acme', name: 'infrastructure', files: {'README.md': '# Infrastructure\n'}})
-    dir = tempDir('github-faults')
-    dir.write('work/.git/HEAD', '')
-    dir.write('work/.idprc.yaml', 'target:\n  github:\n    repository: acme/infrastructure\n')
-    // One millisecond per second of retry-after keeps the waits real but short.
-    env = sandboxEnv(join(dir.path, 'home'), {GH_TOKEN: 'ghp_faulttoken', GITHUB_API_URL: server.url, IDP_GITHUB_RETRY_BASE_MS: '1'})
+    sandbox = await startGitHubSandbox('github-faults')
+    ;({server, dir} = sandbox)
   })
 
-  afterEach(async () => {
-    await server.stop()
-    dir.cleanup()
-  })
+  afterEach(() => sandbox.stop())
 
-  const run = (args: string[] = REQUEST) => runCliAsync(args, {cwd: join(dir.path, 'work'), env})
+  const run = (args: string[] = REQUEST) => sandbox.run(args)
   const treeRequests = () => server.requests.filter((entry) => entry.method === 'POST' && entry.path.endsWith('/git/trees'))
   const waitLines = (stderr: string) => stderr.split('\n').filter((line) => line.includes('waiting'))
 
@@ -75,7 +67,7 @@ describe('GitHub faults', () => {
   })
 
   it('explains a 404 with the token scopes (FC33)', async () => {
-    server.addToken('ghp_faulttoken', {login: 'developer', scopes: ['read:org']})
+    server.addToken('ghp_sandboxtoken', {login: 'developer', scopes: ['read:org']})
     server.createRepository({owner: 'acme', name: 'private-infra', visibleTo: ['someone-else']})
     dir.write('work/.idprc.yaml', 'target:\n  github:\n    repository: acme/private-infra\n')
     const result = await run()
@@ -136,7 +128,7 @@ describe('GitHub faults', () => {
     const openPullRequest = async (branch: string) => {
       const response = await fetch(`${server.url}/repos/acme/infrastructure/pulls`, {
         method: 'POST',
-        headers: {authorization: 'token ghp_faulttoken', 'content-type': 'application/json'},
+        headers: {authorization: 'token ghp_sandboxtoken', 'content-type': 'application/json'},
         body: JSON.stringify({title: branch, head: branch, base: 'main'}),
       })
       assert.equal(response.status, 201)

@@ -2,9 +2,9 @@ import assert from 'node:assert/strict'
 import {join} from 'node:path'
 import {readdirSync} from 'node:fs'
 
-import {runCliAsync, sandboxEnv} from './support/cli.js'
-import {GitHubTestServer} from './support/github-server.js'
-import {tempDir, type TempDir} from './support/temp.js'
+import {startGitHubSandbox, type GitHubSandbox} from './support/github-sandbox.js'
+import type {GitHubTestServer} from './support/github-server.js'
+import type {TempDir} from './support/temp.js'
 
 const BRANCH = 'idp/db-create/orders-db-production'
 
@@ -13,27 +13,20 @@ function request(size: string): string[] {
 }
 
 describe('following a request with --wait and runs watch', () => {
+  let sandbox: GitHubSandbox
   let server: GitHubTestServer
   let dir: TempDir
-  let env: NodeJS.ProcessEnv
 
   beforeEach(async () => {
-    server = await GitHubTestServer.start()
-    server.createRepository({owner: 'acme', name: 'infrastructure', files: {'README.md': '# Infrastructure\n'}})
+    sandbox = await startGitHubSandbox('github-wait', {IDP_WAIT_INTERVAL_MS: '50', IDP_WAIT_TIMEOUT_MS: '5000'})
+    ;({server, dir} = sandbox)
     for (const team of ['team-leads', 'finance']) server.addTeam('acme', team)
     server.addTeamMember('acme', 'team-leads', 'lead-one')
-    dir = tempDir('github-wait')
-    dir.write('work/.git/HEAD', '')
-    dir.write('work/.idprc.yaml', 'target:\n  github:\n    repository: acme/infrastructure\n')
-    env = sandboxEnv(join(dir.path, 'home'), {GH_TOKEN: 'ghp_waittoken', GITHUB_API_URL: server.url, IDP_GITHUB_RETRY_BASE_MS: '1', IDP_WAIT_INTERVAL_MS: '50', IDP_WAIT_TIMEOUT_MS: '5000'})
   })
 
-  afterEach(async () => {
-    await server.stop()
-    dir.cleanup()
-  })
+  afterEach(() => sandbox.stop())
 
-  const run = (args: string[]) => runCliAsync(args, {cwd: join(dir.path, 'work'), env})
+  const run = (args: string[]) => sandbox.run(args)
   const runId = () => readdirSync(join(dir.path, 'home', '.local', 'state', 'idp', 'runs')).find((name) => name.endsWith('.json'))!.replace(/\.json$/, '')
   const head = () => server.branch('acme', 'infrastructure', BRANCH)!
 
