@@ -1,7 +1,7 @@
-// GitHub round-trip benchmark: opens a pull request against the local GitHub test server with
-// 50 ms of latency added to every response, for requests that write 1, 10 and 50 files, and
-// reports the number of requests and of sequential round trips from start to the pull request
-// with its labels and reviewers. Usage: npm run bench:github
+// GitHub round-trip benchmark. It opens a pull request against the local GitHub test server,
+// with 50 ms of latency added to every response, for requests that write 1, 10 and 50 files.
+// It reports the number of requests and of sequential round trips from start to the pull
+// request with its labels and reviewers. Usage: npm run bench:github
 import {spawn} from 'node:child_process'
 import {mkdtempSync, mkdirSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
@@ -13,7 +13,7 @@ import {GitHubTestServer, type RequestLogEntry} from '../test/support/github-ser
 const LATENCY_MS = 50
 const bin = fileURLToPath(new URL('../bin/run.js', import.meta.url))
 
-/** Counts the waves of requests: a request that starts after every earlier one answered begins a new wave. */
+/** Counts the waves of requests: a request that starts after every earlier response begins a new wave. */
 function sequentialRoundTrips(requests: RequestLogEntry[]): number {
   const timed = requests.filter((entry) => entry.receivedAt !== undefined).sort((a, b) => a.receivedAt! - b.receivedAt!)
   let waves = 0

@@ -3,8 +3,8 @@ import {isAbsolute, join} from 'node:path'
 
 /**
  * Returns an XDG base folder: the variable's value when it is an absolute path, otherwise the
- * default below home. The XDG Base Directory specification says relative paths are invalid
- * and must be ignored.
+ * default below home. The XDG Base Directory specification declares relative paths invalid
+ * and requires that they be ignored.
  */
 export function xdgDir(env: NodeJS.ProcessEnv, variable: 'XDG_CONFIG_HOME' | 'XDG_DATA_HOME' | 'XDG_STATE_HOME'): string {
   const value = env[variable]

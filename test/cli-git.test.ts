@@ -43,7 +43,7 @@ describe('idp db create to the default local repository', () => {
     assert.equal(git(repository, ['status', '--porcelain']), '')
   })
 
-  it('prints the result on stdout and one plain line per step on stderr (FC20)', () => {
+  it('separates result and progress streams (FC20)', () => {
     const result = runCli([...REQUEST, '--yes'], {cwd: cwd(), env})
     const branchLine = result.stdout.split('\n')[0]
     assert.match(branchLine, /^Branch: idp\/db-create\/orders-db-dev \(commit [0-9a-f]{12}\) in the local git repository /)

@@ -208,7 +208,7 @@ describe('idp db create to GitHub', () => {
   it('reports a pull request that appeared meanwhile instead of a duplicate (FC29)', async () => {
     server.inject({method: 'POST', path: '/repos/{owner}/{repo}/issues/{issue_number}/labels', status: 500, times: 4})
     assert.equal((await run([...request('dev', 'small'), '--yes'])).status, 1)
-    // The second run's lookup sees no pull request, as if it was opened after the plan.
+    // The second run's lookup finds no pull request, as if it was opened after the plan.
     server.inject({method: 'GET', path: '/repos/{owner}/{repo}/pulls', status: 200, body: []})
 
     const result = await run([...request('dev', 'small'), '--yes', '--json'])

@@ -40,7 +40,7 @@ async function rejection(promise: Promise<unknown>): Promise<IdpError> {
   return error
 }
 
-/** A prompter that answers from a table and records what it was asked. */
+/** Creates a prompter that replies from a table and records each request. */
 function scriptedPrompter(answers: Record<string, unknown>): InputPrompter & {asked: PromptRequest[]} {
   const asked: PromptRequest[] = []
   return {

@@ -19,7 +19,7 @@ async function loadError(file: string): Promise<IdpError> {
   return error
 }
 
-/** A small valid manifest whose fields a test can override. */
+/** Returns a small valid manifest whose fields a test can override. */
 function minimalManifest(): Record<string, any> {
   return {
     apiVersion: 'idp.dev/v1',

@@ -4,7 +4,7 @@ import {Chalk} from 'chalk'
 
 import {TerminalProgress} from '../src/cli/progress.js'
 
-/** A stream that records what is written and claims to be a terminal. */
+/** Creates a stream that records what is written and reports itself as a terminal. */
 function terminalStream(): NodeJS.WriteStream & {text: () => string} {
   let written = ''
   const stream = new Writable({

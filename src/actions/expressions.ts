@@ -28,7 +28,7 @@ const EXPRESSION_END = '}}'
 
 let environment: Environment | undefined
 
-/** The shared CEL environment: the context's variables plus a few string helpers. */
+/** Returns the shared CEL environment: the context's variables plus a few string helpers. */
 export function manifestEnvironment(): Environment {
   if (environment) return environment
   environment = new Environment({homogeneousAggregateLiterals: false})
@@ -86,7 +86,7 @@ export function parseTemplate(source: string): TemplatePart[] {
   return parts
 }
 
-/** Whether a string contains at least one `${{ }}` placeholder. */
+/** Checks whether a string contains at least one `${{ }}` placeholder. */
 export function isTemplate(source: string): boolean {
   return source.includes(EXPRESSION_START)
 }
@@ -125,7 +125,7 @@ export function evaluateExpression(expression: string, context: ExpressionContex
 
 /**
  * Renders a template string. A template that is exactly one placeholder keeps the
- * expression's type (a number stays a number); otherwise every value is formatted by
+ * expression's type, so a number stays a number. Otherwise every value is formatted by
  * `format` and joined with the literal text.
  */
 export function renderTemplate(

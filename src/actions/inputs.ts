@@ -53,7 +53,7 @@ export interface ResolveInputsOptions {
   prompter?: InputPrompter
   /** Formats a choice's price for prompts, such as "$50/month"; undefined when it has none. */
   describeChoice?: (input: InputDefinition, value: unknown, answers: Record<string, unknown>) => string | undefined
-  /** Defaults that replace the manifest's, such as a run's previous answers when it is edited. */
+  /** Defaults that replace the manifest's, such as a run's previous inputs when it is edited. */
   defaults?: Record<string, unknown>
 }
 
@@ -68,13 +68,13 @@ export function inputDefinitions(manifest: ActionManifest): InputDefinition[] {
   }))
 }
 
-/** The label shown for an enum value: its `enumNames` entry, or the value. */
+/** Returns the label of an enum value: its `enumNames` entry, or the value. */
 export function labelOf(schema: InputSchema, value: unknown): string {
   const index = schema.enum?.indexOf(value) ?? -1
   return index >= 0 && schema.enumNames ? schema.enumNames[index] : String(value)
 }
 
-/** The choices of an enum input, with their labels. */
+/** Returns the choices of an enum input, with their labels. */
 export function choicesOf(schema: InputSchema): InputChoice[] | undefined {
   return schema.enum?.map((value) => ({value, label: labelOf(schema, value)}))
 }

@@ -33,7 +33,7 @@ export interface JournalEntry {
   outputs: Record<string, unknown>
 }
 
-/** The journal folder: `$XDG_STATE_HOME/idp/runs`, by default `~/.local/state/idp/runs`. */
+/** Returns the journal folder: `$XDG_STATE_HOME/idp/runs`, by default `~/.local/state/idp/runs`. */
 export function runsDir(env: NodeJS.ProcessEnv = process.env): string {
   return join(xdgDir(env, 'XDG_STATE_HOME'), 'idp', 'runs')
 }

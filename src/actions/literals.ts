@@ -52,7 +52,7 @@ export function formatJson(value: unknown): string {
   return JSON.stringify(value ?? null)
 }
 
-/** The literal formatter for a generated file, chosen by its extension. */
+/** Returns the literal formatter for a generated file, chosen by its extension. */
 export function formatterForFile(path: string): ((value: unknown) => string) | undefined {
   if (/\.(tf|tfvars|hcl)$/.test(path)) return formatHcl
   if (/\.(json|ya?ml)$/.test(path)) return formatJson

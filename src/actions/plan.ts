@@ -41,7 +41,7 @@ export interface Plan {
   decision: Decision
   files: PlannedFile[]
   change: ChangeRequest
-  /** What an earlier run of the same request already delivered, when it did. */
+  /** Delivery of an earlier run of the same request, when there was one. */
   existing?: DeliveryResult
   target: DeliveryTarget
   /** Configuration files the request was planned with, most specific last. */
@@ -199,7 +199,7 @@ export function estimateCost(loaded: LoadedManifest, context: ExpressionContext)
 }
 
 /**
- * Formats the monthly price of one choice, such as "$100/month", computed with the answers
+ * Formats the monthly price of one choice, such as "$100/month", computed with the inputs
  * given so far and the defaults of the rest. Returns undefined when the action has no cost.
  */
 export function choicePrice(loaded: LoadedManifest, inputs: Record<string, unknown>, user: Record<string, unknown>): string | undefined {

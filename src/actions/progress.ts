@@ -1,5 +1,5 @@
 /**
- * How domain code reports progress. The command line turns it into spinners on a terminal
+ * Progress reporting for domain code. The command line turns it into spinners on a terminal
  * and into one plain line per state change elsewhere; domain code never prints.
  */
 export interface Progress {

@@ -63,7 +63,7 @@ function decisionSummary(plan: Plan): string {
   return `**Needs approval**: ${needed}.`
 }
 
-/** The request as CI reads it back: enough to re-render the files and re-evaluate the policy. */
+/** Builds the request as CI reads it back: enough to re-render the files and re-evaluate the policy. */
 export function machineRequest(plan: Plan): Record<string, unknown> {
   return {
     apiVersion: 'idp.dev/v1',

@@ -88,7 +88,7 @@ export function requiredApprovalsOf(run: JournalEntry): Array<{group: string; te
   return (decision?.requirements ?? []).map(({group, team, count, allowRequester}) => ({group, team, count, allowRequester}))
 }
 
-/** Returns where a run's change is: the pull request link, or the branch for a local repository. */
+/** Returns the location of a run's change: the pull request link, or the branch for a local repository. */
 export function runLocation(run: JournalEntry): string {
   const pullRequest = run.remote.pullRequest as {url?: string} | undefined
   if (pullRequest?.url) return pullRequest.url

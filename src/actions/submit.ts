@@ -9,7 +9,7 @@ import type {LoadedManifest} from './manifest.js'
 import type {Plan} from './plan.js'
 import type {Progress} from './progress.js'
 
-/** What a submitted run produced. */
+/** Result of a submitted run. */
 export interface SubmitResult {
   delivery: DeliveryResult
   /** The manifest's outputs that have a value, by name. */
@@ -19,7 +19,7 @@ export interface SubmitResult {
 
 /**
  * Delivers a plan to its target, journaling each step as it starts and ends and each remote
- * object as soon as it exists. On failure the journal says which step failed and what was
+ * object as soon as it exists. On failure the journal records which step failed and what was
  * already created, and the error is rethrown.
  */
 export async function submitPlan(plan: Plan, loaded: LoadedManifest, progress: Progress, journalDir: string, options: SubmitOptions = {}): Promise<SubmitResult> {

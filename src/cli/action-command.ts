@@ -144,7 +144,9 @@ function suggestValue(value: string, allowed: string[]): string {
 function exampleLines(entry: CatalogEntry): string[] {
   const required = entry.required.map((name) => {
     const schema = entry.inputs[name]
-    const value = schema.enum ? String(schema.enum[0]) : schema.type === 'string' ? `my-${name}` : '1'
+    let value = '1'
+    if (schema.enum) value = String(schema.enum[0])
+    else if (schema.type === 'string') value = `my-${name}`
     return `--${flagNameOf(name)} ${value}`
   })
   return [`<%= config.bin %> ${entry.command}`, `<%= config.bin %> ${entry.command} ${required.join(' ')} --yes`, `<%= config.bin %> ${entry.command} --values request.yaml --dry-run`]

@@ -4,9 +4,9 @@ import ora, {type Ora} from 'ora'
 import type {Progress, StepProgress} from '../actions/progress.js'
 
 /**
- * Progress on stderr: an ora spinner per step on an interactive terminal, otherwise one
- * plain line per state change (no animation, no carriage returns, no escape codes unless
- * colour is forced), so logs have the same lines however long a step takes.
+ * Progress on stderr: an ora spinner per step on an interactive terminal, otherwise one plain
+ * line per state change. Plain lines have no animation, no carriage returns and no escape codes
+ * unless colour is forced, so logs have the same lines however long a step takes.
  */
 export class TerminalProgress implements Progress {
   private spinner: Ora | undefined
@@ -26,7 +26,7 @@ export class TerminalProgress implements Progress {
     const line = `${this.chalk.yellow('!')} ${message}\n`
     if (this.spinner?.isSpinning) {
       // Clear the spinner line, print the warning above it, and draw the spinner again, so
-      // the warning appears exactly once and is not overwritten.
+      // the warning appears once and is not overwritten (tested in progress.test.ts).
       this.spinner.clear()
       this.stream.write(line)
       this.spinner.render()

@@ -50,7 +50,7 @@ export interface RunActionOptions {
 export interface RunEdit {
   runId: string
   createdAt: string
-  /** The inputs of the version on the branch, which the new answers are compared with. */
+  /** The inputs of the version on the branch, which the new inputs are compared with. */
   inputs: Record<string, unknown>
   /** Fingerprints the branch head may record: the submitted version's, or an unfinished edit's. */
   fingerprints: string[]
@@ -185,8 +185,8 @@ async function followRequest(plan: Plan, pullRequest: {number: number; url: stri
 }
 
 /**
- * Ends a `--wait`: the exit code says whether the request is done. Under --json the status is
- * already in the one document on stdout, so only the exit code is set.
+ * Ends a `--wait` with an exit code that tells whether the request is done. Under --json the
+ * status is already in the one document on stdout, so only the exit code is set.
  */
 function finishWait(status: RequestStatus, runId: string, json: boolean): void {
   const error = waitResultError(status, runId)

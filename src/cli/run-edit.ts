@@ -16,7 +16,7 @@ interface JournalPlan {
 /**
  * Describes a submitted run as the starting point of an edit. A run whose last edit did not
  * finish may have either version on its branch, so both fingerprints, file lists and labels
- * are accepted, and the edit is delivered even when the answers repeat the unfinished ones.
+ * are accepted, and the edit is delivered even when the inputs repeat the unfinished ones.
  */
 export function runEditOf(run: JournalEntry): RunEdit {
   const plan = run.plan as JournalPlan

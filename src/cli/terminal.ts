@@ -1,6 +1,6 @@
 import {Chalk, type ChalkInstance} from 'chalk'
 
-/** What the process may do with its streams, decided once per command. */
+/** Capabilities of the process's streams, decided once per command. */
 export interface TerminalCapabilities {
   /** Colour on stdout and on stderr, decided separately because either may be redirected. */
   stdout: ChalkInstance
@@ -16,7 +16,7 @@ export interface TerminalCapabilities {
 // Variables set by common CI services; `CI` alone covers most of them.
 const CI_VARIABLES = ['CI', 'CONTINUOUS_INTEGRATION', 'BUILD_NUMBER', 'GITHUB_ACTIONS', 'GITLAB_CI', 'BUILDKITE', 'CIRCLECI', 'TF_BUILD', 'JENKINS_URL', 'TEAMCITY_VERSION']
 
-/** Whether the environment says the process runs in CI. `CI=false` and `CI=0` do not count. */
+/** Checks whether the environment marks the process as running in CI. `CI=false` and `CI=0` do not count. */
 export function isCi(env: NodeJS.ProcessEnv): boolean {
   return CI_VARIABLES.some((name) => {
     const value = env[name]

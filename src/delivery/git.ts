@@ -21,7 +21,7 @@ export interface GitTargetOptions {
 
 const ZERO_ID = '0'.repeat(40)
 
-/** A local git repository as the target: the change becomes a commit on a new branch. */
+/** Creates the local git target: the change becomes a commit on a new branch. */
 export function createGitTarget(options: GitTargetOptions): DeliveryTarget {
   const {path} = options
   return {

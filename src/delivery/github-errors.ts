@@ -1,6 +1,6 @@
 import {IdpError} from '../errors.js'
 
-/** Where a GitHub failure happened, for the message. */
+/** Context of a GitHub failure, for the message. */
 export interface GitHubErrorContext {
   repository: string
   apiUrl: string
@@ -18,7 +18,7 @@ const TOKEN_HELP = 'Set GH_TOKEN (or GITHUB_TOKEN) to a token with the "repo" sc
 
 /**
  * Turns a failure from Octokit into an IdpError that names the step, the request and the
- * status, and says what to do. The token never appears: Octokit redacts it from requests,
+ * status, and the next thing to do. The token never appears: Octokit redacts it from requests,
  * and only the method, URL path and GitHub's message are used here.
  */
 export function githubError(error: unknown, context: GitHubErrorContext): IdpError {

@@ -97,7 +97,7 @@ async function teamMembers(client: Client, org: string, team: string): Promise<s
     return members.map((member) => member.login)
   } catch (error) {
     // NOTE: a repository owned by a user has no teams, and a token without read:org cannot
-    // list them. Nobody then counts for the group, so its requirement stays unmet.
+    // list them. No approval then counts for the group, so its requirement stays unmet.
     if ([403, 404].includes((error as {status?: number}).status ?? 0)) return []
     throw error
   }

@@ -208,7 +208,7 @@ async function readDefaultBranch(client: RestClient, owner: string, repo: string
   return data.default_branch
 }
 
-/** A web page instead of JSON means the URL is GitHub's web interface, not its API. */
+/** Rejects a web page instead of JSON: the URL is then GitHub's web interface, not its API. */
 function expectJson(data: unknown, options: GitHubTargetOptions): void {
   if (typeof data === 'object' && data !== null) return
   throw Object.assign(new Error('not an API response'), {idpHtmlResponse: true, apiUrl: options.apiUrl})

@@ -3,7 +3,7 @@ import {IdpError} from '../errors.js'
 import type {RequestStatus, RequiredApproval} from './github-status.js'
 import type {Progress} from '../actions/progress.js'
 
-/** How a rendered file compares with the target's base branch. */
+/** Status of a rendered file against the target's base branch. */
 export type FileStatus = 'added' | 'modified' | 'unchanged'
 
 /** A rendered file with its status against the base branch. */
@@ -48,7 +48,7 @@ export interface ChangeUpdate {
   staleLabels: string[]
 }
 
-/** Where the change went. */
+/** Branch, commit and pull request that received the change. */
 export interface DeliveryResult {
   branch: string
   commit: string
@@ -70,13 +70,13 @@ export function recordedFingerprint(message: string): string | undefined {
   return line?.trim().slice(prefix.length)
 }
 
-/** Whether a commit message records one of the given request fingerprints. */
+/** Checks whether a commit message records one of the given request fingerprints. */
 export function recordsRequest(message: string, fingerprints: string | readonly string[]): boolean {
   const recorded = recordedFingerprint(message)
   return recorded !== undefined && (typeof fingerprints === 'string' ? [fingerprints] : fingerprints).includes(recorded)
 }
 
-/** The error for a branch with the request's name that another request or person created. */
+/** Creates the error for a branch with the request's name that another request or person created. */
 export function branchConflictError(branch: string, where: string, owner: string, extraHint = ''): IdpError {
   return new IdpError(`The branch ${branch} already exists in ${where} and was not created by this request (${owner})`, {
     code: 'BRANCH_CONFLICT',
@@ -86,7 +86,7 @@ export function branchConflictError(branch: string, where: string, owner: string
   })
 }
 
-/** Records a remote object as soon as it exists, so that a failed run knows what it left. */
+/** Records a remote object as soon as it exists, so that a failed run's journal lists what it left. */
 export type RecordRemote = (key: string, value: unknown) => Promise<void>
 
 /** A journaled step of a delivery. */
@@ -117,7 +117,7 @@ export interface DeliveryTarget {
    * branch whose head commit records the run's fingerprint. Returns what it did, in words.
    */
   cancel(created: {branch?: string; pullRequest?: {number: number}}, fingerprints: readonly string[]): Promise<string[]>
-  /** Reads where a pull request stands: checks, approvals per group, merge. GitHub only. */
+  /** Reads the state of a pull request: checks, approvals per group, merge. GitHub only. */
   status?(pullRequest: {number: number}, required: RequiredApproval[]): Promise<RequestStatus>
   /** Commits the change on a new branch and, for GitHub, opens the pull request. */
   deliver(change: ChangeRequest, progress: Progress, hooks: DeliveryHooks): Promise<DeliveryResult>

@@ -14,7 +14,7 @@ export interface CliResult {
 }
 
 /**
- * A sandboxed environment for one test: its own HOME and XDG folders, no GitHub token and no
+ * Builds a sandboxed environment for one test: its own HOME and XDG folders, no GitHub token and no
  * CI variables from the machine running the tests, so nothing outside the sandbox is read.
  */
 export function sandboxEnv(home: string, extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
@@ -43,7 +43,7 @@ export function runCli(args: string[], options: {cwd: string; env: NodeJS.Proces
   return {status: result.status, stdout: result.stdout, stderr: result.stderr}
 }
 
-/** Runs the built CLI without blocking the event loop, so an in-process test server can answer it. */
+/** Runs the built CLI without blocking the event loop, so an in-process test server can respond. */
 export function runCliAsync(args: string[], options: {cwd: string; env: NodeJS.ProcessEnv; input?: string}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [binPath, ...args], {cwd: options.cwd, env: options.env})

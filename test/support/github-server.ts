@@ -131,7 +131,7 @@ export interface Fault {
   times?: number
   /** Destroys the socket instead of responding. */
   drop?: boolean
-  /** Milliseconds to wait before answering; without `status` or `drop` the real answer follows. */
+  /** Milliseconds to wait before responding. Without `status` or `drop` the real response follows. */
   delayMs?: number
 }
 
