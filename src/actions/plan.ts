@@ -2,8 +2,7 @@ import {createHash} from 'node:crypto'
 import {join} from 'node:path'
 
 import {IdpError} from '../errors.js'
-import type {Decision, Policy, PolicyRequest} from '../policy/index.js'
-import {evaluatePolicy} from '../policy/index.js'
+import type {Decision, PolicyRequest} from '../policy/index.js'
 import {FINGERPRINT_TRAILER, type ChangeRequest, type DeliveryResult, type DeliveryTarget, type PlannedFile} from '../delivery/target.js'
 import {type ExpressionContext, renderString, renderTemplate} from './expressions.js'
 import {labelOf} from './inputs.js'
@@ -55,7 +54,8 @@ export interface CreatePlanOptions {
   inputs: Record<string, unknown>
   user: Record<string, unknown>
   requester: Requester
-  policy: Policy
+  /** Evaluates the approval policy, or policies, that decide the request. */
+  decide: (request: PolicyRequest) => Decision
   target: DeliveryTarget
   runId: string
   configSources?: string[]
@@ -66,11 +66,26 @@ export interface CreatePlanOptions {
    * previous version's, or an unfinished edit's), and the files and labels of that version.
    */
   edit?: {fingerprints: string[]; files: string[]; labels: string[]}
+  /** Merge method to turn auto-merge on with when the policy auto-approves the request. */
+  autoMerge?: 'merge' | 'squash' | 'rebase'
 }
 
-/** Computes the plan of a request: cost, preview, decision, rendered files and the change. */
-export async function createPlan(options: CreatePlanOptions): Promise<Plan> {
-  const {loaded, inputs, runId} = options
+/** What a request is before any target is read: its cost, preview and the policy's view of it. */
+export interface PreparedRequest {
+  context: ExpressionContext
+  cost?: CostEstimate
+  risk: string[]
+  resources: Plan['resources']
+  permissions: Plan['permissions']
+  policyRequest: PolicyRequest
+}
+
+/**
+ * Computes cost, resources, permissions and risk of complete inputs, and the request the
+ * approval policy evaluates. `idp policy check`, `policy test` and `policy verify` use it too,
+ * so that every place judges the same request.
+ */
+export function prepareRequest(loaded: LoadedManifest, inputs: Record<string, unknown>, options: {user: Record<string, unknown>; requester: Requester; runId: string}): PreparedRequest {
   const {manifest} = loaded
   const context: ExpressionContext = {
     inputs,
@@ -78,7 +93,7 @@ export async function createPlan(options: CreatePlanOptions): Promise<Plan> {
     prices: pricesOf(loaded, inputs),
     user: options.user,
     cost: {},
-    run: {id: runId},
+    run: {id: options.runId},
     steps: {},
   }
 
@@ -87,8 +102,16 @@ export async function createPlan(options: CreatePlanOptions): Promise<Plan> {
   const resources = renderList(manifest.spec.preview?.resources ?? [], context)
   const permissions = renderList(manifest.spec.preview?.permissions ?? [], context)
   const risk = manifest.spec.risk ?? []
+  const policyRequest = policyRequestOf({manifest: loaded, inputs, cost, risk, resources, permissions, requester: options.requester})
+  return {context, cost, risk, resources, permissions, policyRequest}
+}
 
-  const decision = evaluatePolicy(options.policy, policyRequest({manifest: loaded, inputs, cost, risk, resources, permissions, requester: options.requester}))
+/** Computes the plan of a request: cost, preview, decision, rendered files and the change. */
+export async function createPlan(options: CreatePlanOptions): Promise<Plan> {
+  const {loaded, inputs, runId} = options
+  const {manifest} = loaded
+  const {context, cost, risk, resources, permissions, policyRequest} = prepareRequest(loaded, inputs, {user: options.user, requester: options.requester, runId})
+  const decision = options.decide(policyRequest)
 
   const publish = manifest.spec.steps.find((step) => step.action === 'publish:pull-request')!
   const branch = checkBranchName(options.branch ?? renderString(String(publish.with.branch), context))
@@ -125,7 +148,17 @@ export async function createPlan(options: CreatePlanOptions): Promise<Plan> {
     configSources: options.configSources ?? [],
     context,
     existing,
-    change: {branch, fingerprint, title, body: '', commitMessage: '', files, labels: decisionLabels(decision, publish.with.labels), teamReviewers: decision.requirements.map((requirement) => requirement.team)},
+    change: {
+      branch,
+      fingerprint,
+      title,
+      body: '',
+      commitMessage: '',
+      files,
+      labels: decisionLabels(decision, publish.with.labels),
+      teamReviewers: decision.requirements.map((requirement) => requirement.team),
+      autoMerge: decision.outcome === 'auto_approve' ? options.autoMerge : undefined,
+    },
   }
   if (options.edit && existing) {
     const paths = new Set(files.map((file) => file.path))
@@ -223,7 +256,8 @@ function renderList<T extends object>(items: T[], context: ExpressionContext): T
   return items.map((item) => Object.fromEntries(Object.entries(item).map(([key, value]) => [key, typeof value === 'string' ? renderString(value, context) : value])) as T)
 }
 
-async function renderFiles(loaded: LoadedManifest, context: ExpressionContext): Promise<RenderedFile[]> {
+/** Renders the files of every template step in memory; two steps writing one path is an error. */
+export async function renderFiles(loaded: LoadedManifest, context: ExpressionContext): Promise<RenderedFile[]> {
   const files: RenderedFile[] = []
   for (const step of loaded.manifest.spec.steps) {
     if (step.action !== 'template:render') continue
@@ -242,7 +276,7 @@ async function renderFiles(loaded: LoadedManifest, context: ExpressionContext): 
   return files
 }
 
-function policyRequest(options: {
+function policyRequestOf(options: {
   manifest: LoadedManifest
   inputs: Record<string, unknown>
   cost?: CostEstimate

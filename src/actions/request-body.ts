@@ -46,6 +46,30 @@ export function requestBody(plan: Plan, description?: string): string {
   lines.push('### Approval', '', decisionSummary(plan), '')
   for (const reason of plan.decision.reasons) lines.push(`- ${reason}`)
   if (plan.decision.reasons.length > 0) lines.push('')
+  if (plan.decision.requirements.length > 0) {
+    lines.push('| Approvers | Needed | Own approval counts | Response time | Rules |', '|---|---|---|---|---|')
+    for (const requirement of plan.decision.requirements) {
+      const sla = requirement.sla ? `${requirement.sla}${requirement.escalateTo ? `, then ${requirement.escalateTo}` : ''}` : '-'
+      lines.push(`| @${requirement.team} (${requirement.group}) | ${requirement.count} | ${requirement.allowRequester ? 'yes' : 'no'} | ${sla} | ${requirement.rules.join(', ')} |`)
+    }
+
+    lines.push('')
+  }
+
+  const matched = plan.decision.matchedRules.map((rule) => `\`${rule.id}\` (${rule.effect})`)
+  lines.push(`Matched rules: ${matched.length > 0 ? matched.join(', ') : 'none, so the policy default applied'}. Policy: \`${policySource(plan)}\`.`, '')
+  if (plan.decision.outcome === 'needs_approval') {
+    lines.push(
+      '**To approve**, review the files and approve this pull request, or from a terminal:',
+      '',
+      '```sh',
+      `gh pr review ${plan.change.branch} --approve${repositoryFlag(plan)}`,
+      '```',
+      '',
+      '`idp approve` with the URL of this pull request shows this summary in the terminal before approving.',
+      '',
+    )
+  }
 
   lines.push('### Files', '')
   for (const file of plan.files) lines.push(`- \`${file.path}\` (${file.status})`)
@@ -57,10 +81,25 @@ export function requestBody(plan: Plan, description?: string): string {
 
 function decisionSummary(plan: Plan): string {
   const {decision} = plan
-  if (decision.outcome === 'auto_approve') return '**Auto-approved** by the approval policy: no approver is needed.'
+  if (decision.outcome === 'auto_approve') {
+    const merge = plan.change.autoMerge ? ' Auto-merge is on: the change merges once the required checks pass.' : ''
+    return `**Auto-approved** by the approval policy: no approver is needed.${merge}`
+  }
+
   if (decision.outcome === 'deny') return '**Denied** by the approval policy.'
   const needed = decision.requirements.map((requirement) => `${requirement.count} from @${requirement.team}`).join(' and ')
   return `**Needs approval**: ${needed}.`
+}
+
+function policySource(plan: Plan): string {
+  const {policy} = plan.decision
+  const commit = policy.origin?.commit
+  return commit ? `${policy.path} at ${commit.slice(0, 12)}` : policy.path
+}
+
+function repositoryFlag(plan: Plan): string {
+  const repository = plan.target.summary.repository
+  return typeof repository === 'string' ? ` --repo ${repository}` : ''
 }
 
 /** Builds the request as CI reads it back: enough to re-render the files and re-evaluate the policy. */

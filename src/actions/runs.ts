@@ -83,9 +83,9 @@ export async function findRun(dir: string, id: string): Promise<JournalEntry> {
 }
 
 /** Returns the approvals a run's decision requires, as recorded in its journal. */
-export function requiredApprovalsOf(run: JournalEntry): Array<{group: string; team: string; count: number; allowRequester: boolean}> {
-  const decision = run.plan.decision as {requirements?: Array<{group: string; team: string; count: number; allowRequester: boolean}>} | undefined
-  return (decision?.requirements ?? []).map(({group, team, count, allowRequester}) => ({group, team, count, allowRequester}))
+export function requiredApprovalsOf(run: JournalEntry): Array<{group: string; team: string; count: number; allowRequester: boolean; sla?: string}> {
+  const decision = run.plan.decision as {requirements?: Array<{group: string; team: string; count: number; allowRequester: boolean; sla?: string}>} | undefined
+  return (decision?.requirements ?? []).map(({group, team, count, allowRequester, sla}) => ({group, team, count, allowRequester, sla}))
 }
 
 /** Returns the location of a run's change: the pull request link, or the branch for a local repository. */

@@ -5,6 +5,7 @@ import {formatMoney, type Plan} from '../actions/plan.js'
 import type {SubmitResult} from '../actions/submit.js'
 import type {DeliveryResult} from '../delivery/target.js'
 import type {Decision} from '../policy/index.js'
+import {describePolicySource} from './policy-source.js'
 
 /** Formats the plan shown before anything is written. */
 export function formatPlan(plan: Plan, chalk: ChalkInstance): string {
@@ -38,7 +39,7 @@ export function formatPlan(plan: Plan, chalk: ChalkInstance): string {
 
   lines.push('', `${chalk.bold('Approval:')} ${formatDecision(plan.decision, chalk)}`)
   for (const reason of plan.decision.reasons) lines.push(`  - ${reason}`)
-  lines.push(chalk.dim(`  Policy: ${plan.decision.policy.path}`))
+  lines.push(chalk.dim(`  Policy: ${describePolicySource(plan.decision)}`))
 
   lines.push('', chalk.bold(`Files in the ${plan.target.description}`))
   for (const file of plan.files) {

@@ -21,7 +21,7 @@ export async function createTarget(config: IdpConfig, dryRun: boolean, progress:
     const token = await findToken(apiUrl, env)
     if (!token) {
       if (dryRun) {
-        progress.warn(`No GitHub token: the files are not compared with ${github.repository}. Set GH_TOKEN to compare them.`)
+        progress.warn(`No GitHub token: the files are not compared with ${github.repository}, and its shared approval policy is not read. Set GH_TOKEN to compare them.`)
         return uncomparedTarget(github.repository)
       }
 
@@ -125,6 +125,7 @@ function uncomparedTarget(repository: string): DeliveryTarget {
     steps: [],
     compare: async (files) => files.map((file): PlannedFile => ({...file, status: 'added'})),
     findExisting: async () => undefined,
+    readBaseFile: async () => undefined,
     cancel: async () => [],
     deliver: async () => {
       throw new IdpError('No GitHub token', {code: 'AUTH_MISSING', exitCode: ExitCode.auth})

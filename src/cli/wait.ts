@@ -1,5 +1,6 @@
 import type {Progress} from '../actions/progress.js'
 import type {RequestStatus, RequiredApproval} from '../delivery/github-status.js'
+import {describeWait} from '../durations.js'
 import type {DeliveryTarget} from '../delivery/target.js'
 import {ExitCode, IdpError} from '../errors.js'
 
@@ -54,12 +55,16 @@ export async function waitForRequest(
   }
 }
 
-/** Describes a status as lines: one per check, one per requirement, and the pull request. */
-export function describeStatus(status: RequestStatus): string[] {
+/**
+ * Describes a status as lines: one per check, one per requirement, and the pull request. A
+ * requirement still waiting shows how long it has waited against its SLA.
+ */
+export function describeStatus(status: RequestStatus, now = new Date()): string[] {
   const lines = status.checks.map((check) => `Check ${check.name}: ${check.state}${check.url ? ` (${check.url})` : ''}`)
   for (const requirement of status.requirements) {
     const who = requirement.approvals.length > 0 ? ` by ${requirement.approvals.join(', ')}` : ''
-    lines.push(`Approval from @${requirement.team}: ${requirement.approvals.length} of ${requirement.count}${who}`)
+    const waiting = requirement.satisfied || status.pullRequest.state !== 'open' ? '' : `; ${describeWait(status.pullRequest.createdAt, requirement.sla, now)}`
+    lines.push(`Approval from @${requirement.team}: ${requirement.approvals.length} of ${requirement.count}${who}${waiting}`)
   }
 
   lines.push(`Pull request #${status.pullRequest.number}: ${describeOutcome(status)}`)

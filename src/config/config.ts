@@ -17,8 +17,8 @@ export interface IdpConfig {
   /** Approval policy file, resolved to an absolute path; undefined means the bundled example. */
   policy?: string
   target: {
-    github?: {repository: string; baseBranch?: string; apiUrl?: string}
-    git?: {path: string; baseBranch?: string}
+    github?: {repository: string; baseBranch?: string; apiUrl?: string; policyPath?: string; autoMerge?: boolean; autoMergeMethod?: 'merge' | 'squash' | 'rebase'}
+    git?: {path: string; baseBranch?: string; policyPath?: string}
   }
   user: {login?: string; name?: string; team?: string; groups?: string[]; [key: string]: unknown}
   /** The files the configuration was read from, most specific last. */
@@ -264,7 +264,7 @@ async function checkConfig(value: unknown, file: string, source?: YamlSource): P
 type RawConfig = {
   catalog?: string[]
   policy?: string
-  target?: {github?: {repository: string; baseBranch?: string; apiUrl?: string}; git?: {path: string; baseBranch?: string}}
+  target?: {github?: NonNullable<IdpConfig['target']['github']>; git?: NonNullable<IdpConfig['target']['git']>}
   user?: IdpConfig['user']
 }
 

@@ -33,6 +33,14 @@ export function createGitTarget(options: GitTargetOptions): DeliveryTarget {
       {id: 'branch', title: 'Create the branch'},
     ],
     compare: (files) => compareWithBase(options, files),
+    async readBaseFile(filePath) {
+      if (!(await isRepository(path))) return undefined
+      const branch = await baseBranchOf(options)
+      if (!(await refExists(path, `refs/heads/${branch}`))) return undefined
+      const commit = (await git(path, ['rev-parse', `refs/heads/${branch}^{commit}`])).trim()
+      if (!(await refExists(path, `${commit}:${filePath}`))) return undefined
+      return {content: await gitBuffer(path, ['cat-file', 'blob', `${commit}:${filePath}`]), branch, commit}
+    },
     async findExisting(branch, fingerprints) {
       if (!(await isRepository(path)) || !(await refExists(path, `refs/heads/${branch}`))) return undefined
       const commit = (await git(path, ['rev-parse', `refs/heads/${branch}^{commit}`])).trim()

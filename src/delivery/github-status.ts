@@ -15,11 +15,13 @@ export interface RequirementState {
   /** Logins whose approval of the current head commit counts for the group. */
   approvals: string[]
   satisfied: boolean
+  /** Time the group has to respond, from the policy, such as `24h`. */
+  sla?: string
 }
 
 /** State of a submitted request's pull request. */
 export interface RequestStatus {
-  pullRequest: {number: number; url: string; state: 'open' | 'closed'; merged: boolean; headSha: string}
+  pullRequest: {number: number; url: string; state: 'open' | 'closed'; merged: boolean; headSha: string; createdAt: string}
   checks: CheckState[]
   requirements: RequirementState[]
   /**
@@ -36,6 +38,7 @@ export interface RequiredApproval {
   team: string
   count: number
   allowRequester: boolean
+  sla?: string
 }
 
 type Client = Pick<Octokit, 'rest' | 'paginate'>
@@ -76,10 +79,10 @@ export async function readRequestStatus(client: Client, owner: string, repo: str
       .filter(([login, review]) => review.state === 'APPROVED' && review.commitId === headSha && team.has(login))
       .filter(([login]) => requirement.allowRequester || login !== author)
       .map(([login]) => login)
-    return {group: requirement.group, team: requirement.team, count: requirement.count, approvals, satisfied: approvals.length >= requirement.count}
+    return {group: requirement.group, team: requirement.team, count: requirement.count, approvals, satisfied: approvals.length >= requirement.count, sla: requirement.sla}
   })
 
-  const pullRequest = {number, url: pull.html_url, state: pull.state as 'open' | 'closed', merged: Boolean(pull.merged), headSha}
+  const pullRequest = {number, url: pull.html_url, state: pull.state as 'open' | 'closed', merged: Boolean(pull.merged), headSha, createdAt: pull.created_at}
   return {pullRequest, checks, requirements, outcome: outcomeOf(pullRequest, checks, requirements)}
 }
 

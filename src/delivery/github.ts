@@ -26,7 +26,17 @@ export interface GitHubTargetOptions {
 }
 
 const RestClient = Octokit.plugin(retry, throttling)
-type RestClient = InstanceType<typeof RestClient>
+/** Octokit with the retry and throttling plugins, as every idp command uses it. */
+export type RestClient = InstanceType<typeof RestClient>
+
+/**
+ * Creates a GitHub client for commands that read and comment on pull requests rather than
+ * deliver a change (`idp policy verify`, `idp approvals escalate`, `idp approve`). Rate-limit
+ * waits are reported through `report`.
+ */
+export function createGitHubClient(options: {apiUrl: string; token: string; retryBaseMs?: number}, report: (message: string) => void = () => {}): RestClient {
+  return createClient({...options, repository: ''}, report)
+}
 
 /** Base branch state read once per run. */
 interface BaseState {
@@ -67,6 +77,17 @@ export function createGitHubTarget(options: GitHubTargetOptions): DeliveryTarget
       {id: 'labels-reviewers', title: 'Add labels and request reviewers'},
     ],
     compare: async (files) => compareFiles(client, owner, repo, await readBase(), files),
+    async readBaseFile(path) {
+      const state = await readBase()
+      const entry = state.entries.get(path)
+      if (!entry) return undefined
+      try {
+        const {data} = await client.rest.git.getBlob({owner, repo, file_sha: entry.sha})
+        return {content: Buffer.from(data.content, 'base64'), branch: state.branch, commit: state.commit}
+      } catch (error) {
+        throw githubError(error, {repository: options.repository, apiUrl: options.apiUrl, step: `Reading ${path} from ${state.branch}`})
+      }
+    },
     async findExisting(branch, fingerprints) {
       try {
         return await findExistingChange(client, owner, repo, branch, fingerprints)
@@ -107,7 +128,7 @@ export function createGitHubTarget(options: GitHubTargetOptions): DeliveryTarget
         }
       }
 
-      return deliverChange({client, owner, repo, state, change, hooks, run})
+      return deliverChange({client, owner, repo, state, change, hooks, run, progress})
     },
   }
 }
@@ -295,10 +316,11 @@ interface DeliverOptions {
   change: ChangeRequest
   hooks: DeliveryHooks
   run: <T>(id: string, text: string, work: () => Promise<T>, done: (result: T) => string) => Promise<T>
+  progress: Progress
 }
 
 async function deliverChange(options: DeliverOptions): Promise<DeliveryResult> {
-  const {client, owner, repo, state, change, hooks, run} = options
+  const {client, owner, repo, state, change, hooks, run, progress} = options
   let commit: string
   if (change.update?.committed) commit = await reuseBranch(options, {branch: change.branch, commit: change.update.commit})
   else if (change.update) commit = await commitOnBranch(options, change.update)
@@ -319,7 +341,7 @@ async function deliverChange(options: DeliverOptions): Promise<DeliveryResult> {
       if (current) return current
       try {
         const {data} = await client.rest.pulls.create({owner, repo, title: change.title, head: change.branch, base: state.branch, body: change.body})
-        return {number: data.number, url: data.html_url}
+        return {number: data.number, url: data.html_url, nodeId: data.node_id}
       } catch (error) {
         // Another run of this request opened it in the meantime: report that one, never a duplicate.
         const existing = isAlreadyExists(error) ? await findOpenPullRequest(client, owner, repo, change.branch) : undefined
@@ -329,13 +351,20 @@ async function deliverChange(options: DeliverOptions): Promise<DeliveryResult> {
     },
     (pull) => `${change.update ? 'Updated' : change.existing?.pullRequest ? 'Reused' : 'Opened'} pull request #${pull.number}: ${pull.url}`,
   )
-  await hooks.recordRemote('pullRequest', pullRequest)
+  const {nodeId, ...created} = pullRequest as typeof pullRequest & {nodeId?: string}
+  await hooks.recordRemote('pullRequest', created)
 
+  let autoMergeProblem: string | undefined
   await run(
     'labels-reviewers',
     describeLabelsAndReviewers(change),
     () =>
       Promise.all([
+        change.autoMerge
+          ? enableAutoMerge(client, owner, repo, {number: created.number, nodeId}, change.autoMerge).then((problem) => {
+              autoMergeProblem = problem
+            })
+          : Promise.resolve(),
         ...(change.update?.staleLabels ?? []).map((name) => removeLabel(client, owner, repo, pullRequest.number, name)),
         client.rest.issues.addLabels({owner, repo, issue_number: pullRequest.number, labels: change.labels}),
         change.teamReviewers.length > 0
@@ -344,8 +373,28 @@ async function deliverChange(options: DeliverOptions): Promise<DeliveryResult> {
       ]),
     () => describeLabelsAndReviewers(change, true),
   )
+  if (autoMergeProblem) progress.warn(`Auto-merge is not on for pull request #${created.number}: ${autoMergeProblem}. Merge it once the checks pass.`)
 
-  return {branch: change.branch, commit, pullRequest}
+  return {branch: change.branch, commit, pullRequest: created}
+}
+
+/**
+ * Turns on auto-merge with GitHub's GraphQL API (REST has no endpoint for it), so that an
+ * auto-approved change lands once the required checks pass. Returns why it could not, if it
+ * could not: a repository without auto-merge allowed is a warning, not a failed run.
+ */
+async function enableAutoMerge(client: RestClient, owner: string, repo: string, pull: {number: number; nodeId?: string}, method: 'merge' | 'squash' | 'rebase'): Promise<string | undefined> {
+  try {
+    const nodeId = pull.nodeId ?? (await client.rest.pulls.get({owner, repo, pull_number: pull.number})).data.node_id
+    await client.graphql(
+      'mutation($pullRequestId: ID!, $mergeMethod: PullRequestMergeMethod) { enablePullRequestAutoMerge(input: {pullRequestId: $pullRequestId, mergeMethod: $mergeMethod}) { pullRequest { number } } }',
+      {pullRequestId: nodeId, mergeMethod: method.toUpperCase()},
+    )
+    return undefined
+  } catch (error) {
+    const errors = (error as {errors?: Array<{message?: string}>}).errors
+    return errors?.map((entry) => entry.message).join('; ') || (error as Error).message
+  }
 }
 
 /**
@@ -469,6 +518,11 @@ async function commitAndBranch(options: DeliverOptions): Promise<string> {
 }
 
 function describeLabelsAndReviewers(change: ChangeRequest, done = false): string {
+  const merge = change.autoMerge ? `, ${done ? 'turned on' : 'turning on'} auto-merge` : ''
+  return describeLabelsAndTeams(change, done) + merge
+}
+
+function describeLabelsAndTeams(change: ChangeRequest, done: boolean): string {
   const labels = `label${change.labels.length === 1 ? '' : 's'} ${change.labels.join(', ')}`
   const reviewers = change.teamReviewers.length > 0 ? ` and ${done ? 'requested' : 'requesting'} review from ${change.teamReviewers.map((team) => `@${team}`).join(', ')}` : ''
   return done ? `Added ${labels}${reviewers}` : `Adding ${labels}${reviewers}`

@@ -25,6 +25,8 @@ export interface ChangeRequest {
   labels: string[]
   /** GitHub team slugs asked to review. */
   teamReviewers: string[]
+  /** Merge method when the pull request should merge by itself once checks pass (auto-approved requests). */
+  autoMerge?: 'merge' | 'squash' | 'rebase'
   /** The branch and commit an earlier run of this request left; delivery continues after them. */
   existing?: DeliveryResult
   /** Set when a run is edited: the new version is committed on top of the run's branch. */
@@ -46,6 +48,13 @@ export interface ChangeUpdate {
   removedFiles: string[]
   /** Labels the previous version set that the new decision no longer calls for. */
   staleLabels: string[]
+}
+
+/** A file read from the target's base branch, with the commit it was read at. */
+export interface BaseFile {
+  content: Buffer
+  branch: string
+  commit: string
 }
 
 /** Branch, commit and pull request that received the change. */
@@ -112,6 +121,8 @@ export interface DeliveryTarget {
   findExisting(branch: string, fingerprints: string | readonly string[]): Promise<DeliveryResult | undefined>
   /** Compares rendered files with the base branch. Only reads. */
   compare(files: RenderedFile[]): Promise<PlannedFile[]>
+  /** Reads one file of the base branch, such as the shared approval policy. Only reads. */
+  readBaseFile(path: string): Promise<BaseFile | undefined>
   /**
    * Withdraws what a run created: closes its pull request and deletes its branch, but only a
    * branch whose head commit records the run's fingerprint. Returns what it did, in words.

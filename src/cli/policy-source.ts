@@ -1,0 +1,59 @@
+import type {IdpConfig} from '../config/config.js'
+import type {DeliveryTarget} from '../delivery/target.js'
+import {bundledPolicyPath, evaluatePolicy, loadPolicy, mergeDecisions, parsePolicy, type Decision, type Policy, type PolicyRequest} from '../policy/index.js'
+
+/** Where the shared approval policy lives in the target repository, unless configured otherwise. */
+export const SHARED_POLICY_PATH = '.idp/approval-policy.yaml'
+
+/** The policies that decide a request, and what the user should know about the choice. */
+export interface PolicyChoice {
+  /** The deciding policies: the shared one first, then a local override. */
+  policies: Policy[]
+  /** Sentences for the plan about a local override or a shared file that could not be read. */
+  warnings: string[]
+}
+
+/** The configured path of the shared policy inside the target repository. */
+export function sharedPolicyPath(config: IdpConfig): string {
+  return config.target.github?.policyPath ?? config.target.git?.policyPath ?? SHARED_POLICY_PATH
+}
+
+/**
+ * Chooses the approval policy the way CI will: the shared file on the target's base branch.
+ * A `policy` path in the configuration is evaluated together with the shared file, so it can
+ * add requirements to try a change locally but never remove one (FC36). Without a shared file,
+ * the configured path decides, and without either the bundled example does.
+ */
+export async function choosePolicies(config: IdpConfig, target: DeliveryTarget): Promise<PolicyChoice> {
+  const path = sharedPolicyPath(config)
+  const base = await target.readBaseFile(path)
+  const repository = typeof target.summary.repository === 'string' ? target.summary.repository : typeof target.summary.path === 'string' ? target.summary.path : 'the target'
+  const shared = base && parsePolicy(base.content.toString('utf8'), `${repository}:${path}`, {kind: 'repository', repository, ref: base.branch, commit: base.commit})
+  const local = config.policy === undefined ? undefined : await loadPolicy(config.policy, {kind: 'file'})
+  const warnings: string[] = []
+  if (shared && local) {
+    warnings.push(
+      `The configured policy ${config.policy} is evaluated together with the shared ${path} of ${repository}: it can add requirements but not remove them, and CI enforces only the shared file.`,
+    )
+    return {policies: [shared, local], warnings}
+  }
+
+  if (shared) return {policies: [shared], warnings}
+  if (local) return {policies: [local], warnings}
+  return {policies: [await loadPolicy(bundledPolicyPath, {kind: 'bundled'})], warnings}
+}
+
+/** Evaluates every chosen policy and keeps the strictest combination. */
+export function decide(choice: PolicyChoice, request: PolicyRequest): Decision {
+  const decisions = choice.policies.map((policy) => evaluatePolicy(policy, request))
+  return decisions.length === 1 ? decisions[0] : mergeDecisions(decisions)
+}
+
+/** Describes where a decision came from in one line, such as "acme/infra:.idp/approval-policy.yaml at main 1a2b3c4d5e6f". */
+export function describePolicySource(decision: Decision): string {
+  const {policy} = decision
+  const origin = policy.origin
+  if (origin?.kind === 'repository') return `${policy.path} at ${origin.ref ?? 'the base branch'}${origin.commit ? ` ${origin.commit.slice(0, 12)}` : ''}`
+  if (origin?.kind === 'bundled') return `${policy.path} (the bundled example)`
+  return policy.path
+}
