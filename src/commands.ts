@@ -3,6 +3,11 @@ import type {Command} from '@oclif/core'
 import {readCatalog} from './actions/catalog.js'
 import {createActionCommand} from './cli/action-command.js'
 import ActionsList from './commands/actions/list.js'
+import ApprovalsEscalate from './commands/approvals/escalate.js'
+import Approve from './commands/approve.js'
+import PolicyCheck from './commands/policy/check.js'
+import PolicyTest from './commands/policy/test.js'
+import PolicyVerify from './commands/policy/verify.js'
 import Run from './commands/run.js'
 import RunsCancel from './commands/runs/cancel.js'
 import RunsEdit from './commands/runs/edit.js'
@@ -15,6 +20,11 @@ import RunsWatch from './commands/runs/watch.js'
 const STATIC_COMMANDS: Record<string, Command.Class> = {
   run: Run,
   'actions:list': ActionsList,
+  'approvals:escalate': ApprovalsEscalate,
+  approve: Approve,
+  'policy:check': PolicyCheck,
+  'policy:test': PolicyTest,
+  'policy:verify': PolicyVerify,
   'runs:cancel': RunsCancel,
   'runs:edit': RunsEdit,
   'runs:list': RunsList,

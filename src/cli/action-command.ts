@@ -85,39 +85,70 @@ export async function runParsedAction(command: IdpCommand, entry: CatalogEntry, 
   await runAction({entry, flags: flags as unknown as ActionFlags, inputFlags: inputValuesFromFlags(entry, flags), terminal})
 }
 
-/** Parses the flags, turning an invalid enum value into an error that shows the labels. */
-export async function parseActionFlags(command: IdpCommand, entry: CatalogEntry, argv?: string[]) {
+/**
+ * Parses the flags, turning an invalid enum value into an error that shows the labels.
+ * `commandFlags` replaces the action commands' own flags for commands such as `idp policy check`
+ * that take an action's input flags too.
+ */
+export async function parseActionFlags(command: IdpCommand, entry: CatalogEntry, argv?: string[], commandFlags: Interfaces.FlagInput = actionFlags, usage = `idp ${entry.command}`) {
   try {
     return await (command as unknown as {parse: (options: unknown, argv?: string[]) => Promise<{flags: Record<string, unknown>}>}).parse(
-      {flags: {...IdpCommand.baseFlags, ...actionFlags, ...inputFlags(entry)}, strict: true},
+      {flags: {...IdpCommand.baseFlags, ...commandFlags, ...inputFlags(entry)}, strict: true},
       argv,
     )
   } catch (error) {
-    throw enumFlagError(entry, error) ?? unknownFlagError(entry, error) ?? error
+    throw enumFlagError(entry, error, usage) ?? unknownFlagError(entry, error, Object.keys(commandFlags), usage) ?? error
   }
+}
+
+/**
+ * Finds ACTION in the arguments of a command that takes an action's flags after it: the first
+ * argument that is neither a flag nor the value of one of `flagsWithValues`.
+ */
+export function actionNameIndex(argv: string[], flagsWithValues: ReadonlySet<string>): number {
+  for (let index = 0; index < argv.length; index++) {
+    const argument = argv[index]
+    if (flagsWithValues.has(argument)) index++
+    else if (!argument.startsWith('-')) return index
+  }
+
+  return -1
+}
+
+/** Finds an action by name, or fails with the closest name and every known one. */
+export function requireAction(entries: CatalogEntry[], name: string): CatalogEntry {
+  const entry = entries.find((candidate) => candidate.name === name)
+  if (entry) return entry
+  const names = entries.map((candidate) => candidate.name)
+  throw new IdpError(`Unknown action "${name}"${names.length > 0 ? `; did you mean "${closest(name, names)}"?` : ''}`, {
+    code: 'ACTION_NOT_FOUND',
+    exitCode: ExitCode.usage,
+    details: {actions: names},
+    hint: `Run \`idp actions list\` to see every action. Known actions: ${names.join(', ')}`,
+  })
 }
 
 // oclif reports unknown flags as "Nonexistent flag: --nam" (or "flags: --a, --b").
 const NONEXISTENT_FLAG = /Nonexistent flags?: (.+)$/m
 
-function unknownFlagError(entry: CatalogEntry, error: unknown): IdpError | undefined {
+function unknownFlagError(entry: CatalogEntry, error: unknown, commandFlags: string[], usage: string): IdpError | undefined {
   const match = error instanceof Error ? NONEXISTENT_FLAG.exec(error.message.replaceAll(/\u001B\[[0-9;]*m/g, '')) : null
   if (!match) return undefined
   const unknown = match[1].split(',').map((flag) => flag.trim())
-  const known = [...Object.keys(actionFlags), ...Object.keys(IdpCommand.baseFlags), ...Object.keys(entry.inputs).map(flagNameOf)].map((flag) => `--${flag}`)
+  const known = [...commandFlags, ...Object.keys(IdpCommand.baseFlags), ...Object.keys(entry.inputs).map(flagNameOf)].map((flag) => `--${flag}`)
   const suggestions = unknown.map((flag) => `${flag} (did you mean ${closest(flag.split('=')[0], known)}?)`)
-  return new IdpError(`Unknown ${unknown.length === 1 ? 'flag' : 'flags'} for idp ${entry.command}: ${suggestions.join(', ')}`, {
+  return new IdpError(`Unknown ${unknown.length === 1 ? 'flag' : 'flags'} for ${usage}: ${suggestions.join(', ')}`, {
     code: 'USAGE_INVALID',
     exitCode: ExitCode.usage,
     details: {unknownFlags: unknown, knownFlags: known},
-    hint: `Known flags: ${known.join(', ')}. Run idp ${entry.command} --help for details.`,
+    hint: `Known flags: ${known.join(', ')}. Run ${usage} --help for details.`,
   })
 }
 
 // oclif reports an invalid option as "Expected --size=huge to be one of: small, medium, large".
 const INVALID_OPTION = /Expected --([\w-]+)=(.*) to be one of:/
 
-function enumFlagError(entry: CatalogEntry, error: unknown): IdpError | undefined {
+function enumFlagError(entry: CatalogEntry, error: unknown, usage: string): IdpError | undefined {
   const match = error instanceof Error ? INVALID_OPTION.exec(error.message) : null
   if (!match) return undefined
   const [, flag, value] = match
@@ -131,7 +162,7 @@ function enumFlagError(entry: CatalogEntry, error: unknown): IdpError | undefine
     code: 'INPUT_INVALID',
     exitCode: ExitCode.usage,
     problems: [{path: `--${flag}`, message: `"${value}" is not one of ${schema.enum.map(String).join(', ')}`}],
-    hint: `For example: idp ${entry.command} --${flag} ${suggestValue(value, schema.enum.map(String))}`,
+    hint: `For example: ${usage} --${flag} ${suggestValue(value, schema.enum.map(String))}`,
   })
 }
 

@@ -10,11 +10,13 @@ import {choicePrice, createPlan, type Plan, type Requester} from '../actions/pla
 import {submitPlan} from '../actions/submit.js'
 import {type IdpConfig, loadConfig} from '../config/config.js'
 import {ExitCode, IdpError} from '../errors.js'
-import {bundledPolicyPath, loadPolicy, type Decision} from '../policy/index.js'
+import type {Decision, Policy} from '../policy/index.js'
+import type {NotifyReport} from './notifications.js'
 import {planJson, printJson, resultJson} from './json-output.js'
 import {formatDiff, formatEditSummary, formatExisting, formatPlan, formatResult} from './plan-view.js'
 import {TerminalProgress} from './progress.js'
 import {confirmSubmission, inquirerPrompter} from './prompts.js'
+import {choosePolicies, decide} from './policy-source.js'
 import {createTarget} from './targets.js'
 import type {TerminalCapabilities} from './terminal.js'
 import {waitForRequest, waitOptions, waitResultError} from './wait.js'
@@ -76,7 +78,6 @@ export async function runAction(options: RunActionOptions): Promise<void> {
 
   const config = await loadConfig({file: flags.config, env})
   const loaded = await loadManifest(options.entry.file)
-  const policy = await loadPolicy(config.policy ?? bundledPolicyPath)
   const target = await createTarget(config, flags['dry-run'], progress, env)
   const values = flags.values === undefined ? undefined : await readValues(flags.values)
 
@@ -97,17 +98,20 @@ export async function runAction(options: RunActionOptions): Promise<void> {
     return
   }
 
+  const policies = await choosePolicies(config, target)
+  for (const warning of policies.warnings) progress.warn(warning)
   const plan = await createPlan({
     loaded,
     inputs,
     user: config.user,
     requester: requesterOf(config, inputs),
-    policy,
+    decide: (request) => decide(policies, request),
     target,
     runId: options.retry?.runId ?? options.edit?.runId ?? createRunId(),
     configSources: config.sources,
     branch: options.edit?.branch ?? flags.branch,
     edit: options.edit && {fingerprints: options.edit.fingerprints, files: options.edit.files, labels: options.edit.labels},
+    autoMerge: config.target.github?.autoMerge ? (config.target.github.autoMergeMethod ?? 'squash') : undefined,
   })
   const planText = formatPlan(plan, flags['dry-run'] ? terminal.stdout : terminal.stderr)
 
@@ -172,15 +176,32 @@ export async function runAction(options: RunActionOptions): Promise<void> {
     interruption.dispose()
   }
 
+  const notified = result.delivery.pullRequest && needsNotice(plan, options.edit) ? await notifyApprovers(plan, result.delivery.pullRequest, policies.policies, progress, env) : undefined
   const status = flags.wait && result.delivery.pullRequest ? await followRequest(plan, result.delivery.pullRequest, progress, env) : undefined
-  if (flags.json) printJson({...resultJson(plan, result), status})
+  if (flags.json) printJson({...resultJson(plan, result), notified, status})
   else process.stdout.write(`${formatResult(plan, result, terminal.stdout)}\n`)
   if (status) finishWait(status, plan.runId, flags.json)
 }
 
+/** A request that needs approval tells its approvers, unless it is an edit that asks the same groups. */
+function needsNotice(plan: Plan, edit: RunEdit | undefined): boolean {
+  if (plan.decision.outcome !== 'needs_approval') return false
+  const groups = (decision: Decision | undefined) => (decision?.requirements ?? []).map((requirement) => requirement.group).sort().join(',')
+  return !edit || groups(edit.decision) !== groups(plan.decision)
+}
+
+/** Sends the Slack notices; a failure is a warning, never a failed run. */
+async function notifyApprovers(plan: Plan, pullRequest: {number: number; url: string}, policies: Policy[], progress: TerminalProgress, env: NodeJS.ProcessEnv): Promise<NotifyReport> {
+  const {notifyApproval} = await import('./notifications.js')
+  const report = await notifyApproval(plan, pullRequest, policies, env)
+  if (report.sent.length > 0) progress.info(`Told ${report.sent.join(', ')} on Slack that the request needs their approval`)
+  for (const warning of report.warnings) progress.warn(warning)
+  return report
+}
+
 /** Streams the pull request's progress until it is done or needs a person (`--wait`). */
 async function followRequest(plan: Plan, pullRequest: {number: number; url: string}, progress: TerminalProgress, env: NodeJS.ProcessEnv): Promise<RequestStatus> {
-  const required = plan.decision.requirements.map((requirement) => ({group: requirement.group, team: requirement.team, count: requirement.count, allowRequester: requirement.allowRequester}))
+  const required = plan.decision.requirements.map(({group, team, count, allowRequester, sla}) => ({group, team, count, allowRequester, sla}))
   return waitForRequest(plan.target, pullRequest, required, progress, waitOptions(env))
 }
 
@@ -242,7 +263,8 @@ function defaultsOf(loaded: LoadedManifest): Record<string, unknown> {
   return defaults
 }
 
-function requesterOf(config: IdpConfig, inputs: Record<string, unknown>): Requester {
+/** The requester as the policy and the pull request see them, from the configuration's `user`. */
+export function requesterOf(config: IdpConfig, inputs: Record<string, unknown>): Requester {
   const login = config.user.login ?? safeUsername()
   return {
     login,

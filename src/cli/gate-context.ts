@@ -1,0 +1,102 @@
+import {readFileSync} from 'node:fs'
+
+import type {IdpConfig} from '../config/config.js'
+import {createGitHubClient} from '../delivery/github.js'
+import {findToken} from '../delivery/token.js'
+import {ExitCode, IdpError} from '../errors.js'
+import type {GateContext} from '../gate/judge.js'
+import {SHARED_POLICY_PATH} from './policy-source.js'
+import type {TerminalProgress} from './progress.js'
+
+/** Flags shared by the commands that work on pull requests of the infrastructure repository. */
+export interface RepositoryFlags {
+  repository?: string
+  'policy-path'?: string
+}
+
+/**
+ * Builds the context of `idp policy verify` and `idp approvals escalate`: the repository from
+ * --repository, GITHUB_REPOSITORY (set in GitHub Actions) or the configuration, the API URL
+ * from GITHUB_API_URL or the configuration, and the token.
+ */
+export async function createGateContext(config: IdpConfig, flags: RepositoryFlags, progress: TerminalProgress, env: NodeJS.ProcessEnv): Promise<GateContext> {
+  const repository = flags.repository ?? env.GITHUB_REPOSITORY ?? config.target.github?.repository
+  if (!repository) {
+    throw new IdpError('No repository to work on', {
+      code: 'USAGE_INVALID',
+      exitCode: ExitCode.usage,
+      hint: 'Pass --repository owner/name, run inside GitHub Actions (GITHUB_REPOSITORY), or set target.github.repository in the configuration.',
+    })
+  }
+
+  if (!/^[\w.-]+\/[\w.-]+$/.test(repository)) {
+    throw new IdpError(`The repository ${JSON.stringify(repository)} is not in the form owner/name`, {code: 'USAGE_INVALID', exitCode: ExitCode.usage, hint: 'For example: --repository acme/infrastructure'})
+  }
+
+  const apiUrl = (env.GITHUB_API_URL || config.target.github?.apiUrl || 'https://api.github.com').replace(/\/$/, '')
+  const token = await findToken(apiUrl, env)
+  if (!token) {
+    throw new IdpError(`No GitHub token found to read ${repository}`, {
+      code: 'AUTH_MISSING',
+      exitCode: ExitCode.auth,
+      hint: 'Set GH_TOKEN or GITHUB_TOKEN. In GitHub Actions: env: {GH_TOKEN: ${{ github.token }}} with pull-requests: write and statuses: write permissions.',
+    })
+  }
+
+  const retryBase = Number(env.IDP_GITHUB_RETRY_BASE_MS)
+  const retryBaseMs = env.IDP_GITHUB_RETRY_BASE_MS && Number.isFinite(retryBase) && retryBase >= 0 ? retryBase : undefined
+  const configured = config.target.github?.policyPath
+  return {
+    client: createGitHubClient({apiUrl, token: token.token, retryBaseMs}, (message) => progress.warn(message)),
+    repository,
+    apiUrl,
+    token: token.token,
+    config,
+    policyPath: flags['policy-path'] ?? configured ?? SHARED_POLICY_PATH,
+    policyPathExplicit: Boolean(flags['policy-path'] ?? configured),
+    progress,
+    retryBaseMs,
+  }
+}
+
+/**
+ * Finds the pull request number: the argument, or the `pull_request` event payload that GitHub
+ * Actions names in GITHUB_EVENT_PATH.
+ */
+export function pullRequestNumber(argument: string | undefined, env: NodeJS.ProcessEnv): number {
+  if (argument !== undefined) {
+    const number = Number(argument.replace(/^#/, ''))
+    if (!Number.isInteger(number) || number < 1) {
+      throw new IdpError(`${JSON.stringify(argument)} is not a pull request number`, {code: 'USAGE_INVALID', exitCode: ExitCode.usage, hint: 'Pass the number, such as 42.'})
+    }
+
+    return number
+  }
+
+  const path = env.GITHUB_EVENT_PATH
+  if (!path) {
+    throw new IdpError('No pull request given', {
+      code: 'USAGE_INVALID',
+      exitCode: ExitCode.usage,
+      hint: 'Pass its number (idp policy verify 42), or run in a GitHub Actions job triggered by pull_request, which sets GITHUB_EVENT_PATH.',
+    })
+  }
+
+  let event: {pull_request?: {number?: unknown}; number?: unknown}
+  try {
+    event = JSON.parse(readFileSync(path, 'utf8')) as typeof event
+  } catch (error) {
+    throw new IdpError(`Cannot read the event payload ${path}: ${(error as Error).message}`, {code: 'USAGE_INVALID', exitCode: ExitCode.usage, hint: 'Pass the pull request number instead.'})
+  }
+
+  const number = event.pull_request?.number ?? event.number
+  if (typeof number !== 'number') {
+    throw new IdpError(`The event payload ${path} is not about a pull request`, {
+      code: 'USAGE_INVALID',
+      exitCode: ExitCode.usage,
+      hint: 'Run the workflow on pull_request or pull_request_review events, or pass the pull request number.',
+    })
+  }
+
+  return number
+}

@@ -1,0 +1,144 @@
+import {appendFileSync} from 'node:fs'
+
+import {formatMoney} from '../actions/plan.js'
+import {ExitCode} from '../errors.js'
+import type {GateContext, GateOutcome, Judgement} from '../gate/judge.js'
+import {describePolicySource} from './policy-source.js'
+import type {TerminalCapabilities} from './terminal.js'
+
+/** The context of the commit status that `idp policy verify` reports. */
+export const STATUS_CONTEXT = 'idp/policy'
+
+/** Exit code of `idp policy verify` for each outcome. */
+export function exitCodeOf(outcome: GateOutcome, requireRequest: boolean): number {
+  switch (outcome) {
+    case 'approved':
+      return ExitCode.success
+    case 'not_managed':
+      return requireRequest ? ExitCode.failure : ExitCode.success
+    case 'waiting_for_approval':
+      return ExitCode.waiting
+    case 'denied':
+      return ExitCode.denied
+    default:
+      return ExitCode.failure
+  }
+}
+
+/** The commit status state of each outcome: approvals still missing are pending, not failed. */
+export function statusStateOf(outcome: GateOutcome, requireRequest: boolean): 'success' | 'pending' | 'failure' {
+  if (outcome === 'approved' || (outcome === 'not_managed' && !requireRequest)) return 'success'
+  return outcome === 'waiting_for_approval' ? 'pending' : 'failure'
+}
+
+/** Reports the judgement as the commit status `idp/policy` on the pull request's head commit. */
+export async function reportStatus(context: GateContext, judgement: Judgement, requireRequest: boolean, env: NodeJS.ProcessEnv): Promise<void> {
+  const [owner, repo] = context.repository.split('/')
+  const runUrl = env.GITHUB_SERVER_URL && env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID ? `${env.GITHUB_SERVER_URL}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}` : undefined
+  await context.client.rest.repos.createCommitStatus({
+    owner,
+    repo,
+    sha: judgement.pullRequest.headSha,
+    state: statusStateOf(judgement.outcome, requireRequest),
+    context: STATUS_CONTEXT,
+    description: shorten(judgement.summary, 140),
+    target_url: runUrl ?? judgement.pullRequest.url,
+  })
+}
+
+/** Formats the judgement for a terminal or a CI log. */
+export function formatJudgement(judgement: Judgement, chalk: TerminalCapabilities['stdout']): string {
+  const {pullRequest, decision} = judgement
+  const marks: Record<GateOutcome, string> = {
+    approved: chalk.green('✓ approved'),
+    waiting_for_approval: chalk.yellow('… waiting for approval'),
+    denied: chalk.red('✗ denied'),
+    tampered: chalk.red('✗ files differ from the request'),
+    invalid_request: chalk.red('✗ invalid request'),
+    not_managed: chalk.dim('- not managed by idp'),
+  }
+  const lines = [`${chalk.bold(`Pull request #${pullRequest.number}`)} ${pullRequest.url}: ${marks[judgement.outcome]}`, `  ${judgement.summary}`]
+  const {request, policyRequest} = judgement
+  if (request && policyRequest) {
+    lines.push(`  Request: ${request.action} by ${pullRequest.author}, run ${request.runId}, ${formatMoney(policyRequest.cost.monthly, policyRequest.cost.currency)}/month`)
+  }
+
+  if (decision) lines.push(chalk.dim(`  Policy: ${describePolicySource(decision)}`))
+  for (const note of judgement.notes) lines.push(chalk.dim(`  Note: ${note}`))
+
+  if (judgement.files.length > 0) {
+    lines.push('', chalk.bold('Files'))
+    const problems = {changed: 'differs from the rendered request', unexpected: 'is not written by the request', missing: 'is written by the request but missing from the pull request'}
+    for (const file of judgement.files) {
+      lines.push(`  ${chalk.red('✗')} ${file.path} ${problems[file.problem]}`)
+      if (file.diff) lines.push(...file.diff.split('\n').map((line) => `      ${line}`))
+    }
+  }
+
+  if (judgement.requirements.length > 0) {
+    lines.push('', chalk.bold('Requirements'))
+    for (const requirement of judgement.requirements) {
+      const mark = requirement.satisfied ? chalk.green('✓') : chalk.yellow('…')
+      const who = requirement.approvals.length > 0 ? `approved by ${requirement.approvals.join(', ')}` : 'no counting approval yet'
+      const reasons = decision?.requirements.find((entry) => entry.group === requirement.group)?.reasons ?? []
+      lines.push(`  ${mark} ${Math.min(requirement.approvals.length, requirement.count)}/${requirement.count} from @${requirement.team} (${requirement.group}): ${who}`)
+      for (const reason of reasons) lines.push(chalk.dim(`      ${reason}`))
+    }
+  }
+
+  return lines.join('\n')
+}
+
+/**
+ * Appends the judgement to the GitHub Actions job summary (GITHUB_STEP_SUMMARY) as Markdown:
+ * the outcome and one row per requirement.
+ */
+export function writeJobSummary(judgement: Judgement, env: NodeJS.ProcessEnv): void {
+  const path = env.GITHUB_STEP_SUMMARY
+  if (!path) return
+  const {pullRequest} = judgement
+  const lines = [`### idp policy: pull request #${pullRequest.number}`, '', `**${judgement.outcome.replaceAll('_', ' ')}**: ${escapeMarkdown(judgement.summary)}`, '']
+  if (judgement.requirements.length > 0) {
+    lines.push('| Approvers | Needed | Counted approvals | Met |', '|---|---|---|---|')
+    for (const requirement of judgement.requirements) {
+      lines.push(`| @${requirement.team} (${requirement.group}) | ${requirement.count} | ${requirement.approvals.join(', ') || '-'} | ${requirement.satisfied ? 'yes' : 'no'} |`)
+    }
+
+    lines.push('')
+  }
+
+  if (judgement.files.length > 0) {
+    lines.push('| File | Problem |', '|---|---|')
+    for (const file of judgement.files) lines.push(`| \`${file.path}\` | ${file.problem} |`)
+    lines.push('')
+  }
+
+  if (judgement.decision) lines.push(`Policy: \`${describePolicySource(judgement.decision)}\``, '')
+  appendFileSync(path, `${lines.join('\n')}\n`)
+}
+
+/** Shapes the judgement for `--json`. */
+export function judgementJson(judgement: Judgement, exitCode: number): Record<string, unknown> {
+  const {decision} = judgement
+  return {
+    pullRequest: judgement.pullRequest,
+    outcome: judgement.outcome,
+    summary: judgement.summary,
+    exitCode,
+    request: judgement.request,
+    cost: judgement.policyRequest?.cost,
+    decision: decision && {outcome: decision.outcome, reasons: decision.reasons, matchedRules: decision.matchedRules, errors: decision.errors, policy: decision.policy},
+    requirements: judgement.requirements,
+    files: judgement.files,
+    problem: judgement.problem,
+    notes: judgement.notes,
+  }
+}
+
+function shorten(text: string, length: number): string {
+  return text.length <= length ? text : `${text.slice(0, length - 1)}…`
+}
+
+function escapeMarkdown(text: string): string {
+  return text.replaceAll(/[<>|]/g, (character) => `\\${character}`)
+}

@@ -1,0 +1,62 @@
+import {Flags} from '@oclif/core'
+
+import {IdpCommand} from '../../cli/base-command.js'
+import {ExitCode, IdpError} from '../../errors.js'
+
+export default class ApprovalsEscalate extends IdpCommand {
+  static override summary = 'Escalate open idp pull requests whose approval has waited longer than its SLA (for a scheduled CI job).'
+  static override description = [
+    'For every open pull request that idp opened, evaluates the policy from the base branch and counts the approvals as `idp policy verify` does. A requirement with an `sla` that is still unmet after that time since the pull request opened is escalated once: review is requested from its `escalateTo` group (or its own team again), the label idp:escalated is added, and a comment says why. Groups with a Slack webhook in the policy are notified.',
+    'A hidden marker in the comment records the escalation, so running the command again does nothing more for that requirement.',
+  ].join('\n\n')
+
+  static override examples = [
+    '<%= config.bin %> approvals escalate --repository acme/infrastructure',
+    '<%= config.bin %> approvals escalate --dry-run',
+    '<%= config.bin %> approvals escalate --json',
+  ]
+
+  static override flags = {
+    repository: Flags.string({description: 'Repository as owner/name; default: GITHUB_REPOSITORY, then target.github.repository.', helpValue: '<owner/name>'}),
+    'policy-path': Flags.string({description: 'Path of the policy on the base branch; default: target.github.policyPath, then .idp/approval-policy.yaml.', helpValue: '<path>'}),
+    'dry-run': Flags.boolean({description: 'Say what would be escalated, and change nothing.'}),
+    now: Flags.string({description: 'Judge the SLAs at this time (ISO 8601) instead of now.', helpValue: '<time>', hidden: true}),
+  }
+
+  async run(): Promise<void> {
+    const {flags} = await this.parse(ApprovalsEscalate)
+    const env = process.env
+    const now = flags.now === undefined ? new Date() : new Date(flags.now)
+    if (Number.isNaN(now.getTime())) {
+      throw new IdpError(`--now ${JSON.stringify(flags.now)} is not a time`, {code: 'USAGE_INVALID', exitCode: ExitCode.usage, hint: 'Use ISO 8601, such as 2026-12-04T09:00:00Z.'})
+    }
+
+    const [{loadConfig}, {createGateContext}, {escalatePullRequests}, {notifyEscalation}, {formatEscalations}, {TerminalProgress}, {githubError}] = await Promise.all([
+      import('../../config/config.js'),
+      import('../../cli/gate-context.js'),
+      import('../../gate/escalate.js'),
+      import('../../cli/notifications.js'),
+      import('../../cli/escalation-view.js'),
+      import('../../cli/progress.js'),
+      import('../../delivery/github-errors.js'),
+    ])
+    const terminal = await this.capabilities()
+    const progress = new TerminalProgress(process.stderr, terminal.animate && !flags.json, terminal.stderr)
+    const config = await loadConfig({file: flags.config})
+    const context = await createGateContext(config, flags, progress, env)
+    const warnings: string[] = []
+    const checks = await escalatePullRequests(context, {
+      now,
+      dryRun: flags['dry-run'],
+      onEscalated: async (check, judgement) => {
+        warnings.push(...(await notifyEscalation(check, judgement, env)).warnings)
+      },
+    }).catch((error: unknown) => {
+      throw githubError(error, {repository: context.repository, apiUrl: context.apiUrl, step: 'Escalating pull requests'})
+    })
+
+    for (const warning of warnings) progress.warn(warning)
+    if (flags.json) this.printJson({repository: context.repository, now: now.toISOString(), dryRun: flags['dry-run'], checks, warnings})
+    else this.out(formatEscalations(checks, now, flags['dry-run']))
+  }
+}

@@ -1,0 +1,103 @@
+import {formatMinutes} from '../durations.js'
+import {durationMinutes} from '../policy/requirements.js'
+import {type GateContext, judgePullRequest, type Judgement} from './judge.js'
+import {readRecordedRequest} from './recorded-request.js'
+
+/** The label every escalated pull request gets, to find them in the pull request list. */
+export const ESCALATED_LABEL = 'idp:escalated'
+
+/** Marks a comment as the escalation of one requirement, so that it happens once. */
+export function escalationMarker(group: string): string {
+  return `<!-- idp-escalation: ${group} -->`
+}
+
+/** One requirement of one pull request that has an SLA, and what escalation did about it. */
+export interface EscalationCheck {
+  pullRequest: {number: number; url: string}
+  group: string
+  team: string
+  sla: string
+  waitingSince: string
+  waitedMinutes: number
+  /** Group and team asked once the SLA passes; the requirement's own team when none is set. */
+  escalateTo: {group: string; team: string}
+  /** within_sla: nothing to do yet. escalated: done now. already_escalated: an earlier run did it. would_escalate: a dry run. */
+  result: 'within_sla' | 'escalated' | 'already_escalated' | 'would_escalate'
+}
+
+export interface EscalateOptions {
+  now: Date
+  dryRun: boolean
+  /** Called after each escalation, for notifications; its failures are the caller's to report. */
+  onEscalated?: (check: EscalationCheck, judgement: Judgement) => Promise<void>
+}
+
+/**
+ * Escalates open idp pull requests whose requirement has waited longer than its SLA without
+ * enough approvals: asks the escalation group to review, adds the label `idp:escalated` and
+ * a comment that says why. A hidden marker in the comment makes it happen once per requirement.
+ */
+export async function escalatePullRequests(context: GateContext, options: EscalateOptions): Promise<EscalationCheck[]> {
+  const [owner, repo] = context.repository.split('/')
+  const pulls = await context.client.paginate(context.client.rest.pulls.list, {owner, repo, state: 'open', per_page: 100})
+  const checks: EscalationCheck[] = []
+  for (const pull of pulls) {
+    if (readRecordedRequest(pull.body).kind !== 'request') continue
+    const judgement = await judgePullRequest(context, pull.number, {checkFiles: false})
+    if (judgement.outcome !== 'waiting_for_approval' || !judgement.decision) continue
+    const due = judgement.decision.requirements.filter((requirement) => requirement.sla && !judgement.requirements.find((state) => state.group === requirement.group)?.satisfied)
+    if (due.length === 0) continue
+
+    const comments = await context.client.paginate(context.client.rest.issues.listComments, {owner, repo, issue_number: pull.number, per_page: 100})
+    for (const requirement of due) {
+      const waitedMinutes = Math.floor((options.now.getTime() - new Date(judgement.pullRequest.createdAt).getTime()) / 60_000)
+      const escalateGroup = requirement.escalateTo ?? requirement.group
+      const check: EscalationCheck = {
+        pullRequest: {number: pull.number, url: judgement.pullRequest.url},
+        group: requirement.group,
+        team: requirement.team,
+        sla: requirement.sla!,
+        waitingSince: judgement.pullRequest.createdAt,
+        waitedMinutes,
+        escalateTo: {group: escalateGroup, team: judgement.policy?.groups[escalateGroup]?.team ?? requirement.team},
+        result: 'within_sla',
+      }
+      checks.push(check)
+      if (waitedMinutes <= durationMinutes(check.sla)) continue
+      if (comments.some((comment) => comment.body?.includes(escalationMarker(requirement.group)))) {
+        check.result = 'already_escalated'
+        continue
+      }
+
+      if (options.dryRun) {
+        check.result = 'would_escalate'
+        continue
+      }
+
+      await escalate(context, check)
+      check.result = 'escalated'
+      await options.onEscalated?.(check, judgement)
+    }
+  }
+
+  return checks
+}
+
+async function escalate(context: GateContext, check: EscalationCheck): Promise<void> {
+  const [owner, repo] = context.repository.split('/')
+  const number = check.pullRequest.number
+  const body = [
+    escalationMarker(check.group),
+    `**Escalated:** the approval of @${check.team} (${check.group}) has waited ${formatMinutes(check.waitedMinutes)}, longer than its SLA of ${check.sla}.`,
+    '',
+    check.escalateTo.group === check.group
+      ? `@${check.team}: please review this request.`
+      : `Review is now requested from @${check.escalateTo.team} (${check.escalateTo.group}) as well; an approval from @${check.team} is still what the policy counts.`,
+  ].join('\n')
+  // The comment goes last: it is the marker that the escalation happened.
+  await Promise.all([
+    context.client.rest.pulls.requestReviewers({owner, repo, pull_number: number, reviewers: [], team_reviewers: [check.escalateTo.team]}),
+    context.client.rest.issues.addLabels({owner, repo, issue_number: number, labels: [ESCALATED_LABEL]}),
+  ])
+  await context.client.rest.issues.createComment({owner, repo, issue_number: number, body})
+}
