@@ -8,11 +8,15 @@ import {
   bundledPolicyPath,
   evaluatePolicy,
   loadPolicy,
+  mergeDecisions,
   parsePolicy,
   type Decision,
   type Policy,
+  type PolicyOrigin,
   type PolicyRequest,
+  type Requirement,
 } from '../src/policy/index.js'
+import {durationMinutes} from '../src/policy/requirements.js'
 
 function dbCreateRequest(environment: string, size: string, monthly: number, risk: string[] = []): PolicyRequest {
   return {
@@ -30,6 +34,22 @@ function dbCreateRequest(environment: string, size: string, monthly: number, ris
 /** Picks the group, team and count of each requirement, the part that the decision table fixes. */
 function approvers(decision: Decision): Array<{group: string; team: string; count: number}> {
   return decision.requirements.map(({group, team, count}) => ({group, team, count}))
+}
+
+/** Mulberry32: a small seeded PRNG, so a failure replays with the same seed. */
+function prng(seed: number): () => number {
+  let state = seed >>> 0
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0
+    let t = state
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+function pick<T>(random: () => number, items: readonly T[]): T {
+  return items[Math.floor(random() * items.length)] as T
 }
 
 let temporaryFolder: string
@@ -93,7 +113,10 @@ describe('bundled policy', () => {
     ['staging', 'small', 50, 'auto_approve', []],
     ['dev', 'medium', 150, 'needs_approval', [{group: 'team-leads', team: 'team-leads', count: 1}]],
     ['dev', 'large', 400, 'needs_approval', [{group: 'team-leads', team: 'team-leads', count: 1}]],
+    ['staging', 'medium', 150, 'needs_approval', [{group: 'team-leads', team: 'team-leads', count: 1}]],
+    ['staging', 'large', 400, 'needs_approval', [{group: 'team-leads', team: 'team-leads', count: 1}]],
     ['production', 'small', 100, 'needs_approval', [{group: 'team-leads', team: 'team-leads', count: 1}]],
+    ['production', 'medium', 300, 'needs_approval', [{group: 'team-leads', team: 'team-leads', count: 1}]],
     [
       'production',
       'large',
@@ -251,6 +274,91 @@ describe('policy combination', () => {
     assert.equal(requirement?.escalateTo, 'finance')
   })
 
+  it('keeps the first escalation when no rule sets an sla', () => {
+    const policy = parsePolicy(
+      `${header}rules:
+  - {id: none, when: "true", effect: require, require: [{group: team-leads}], message: None.}
+  - {id: first, when: "true", effect: require, require: [{group: team-leads, escalateTo: finance}], message: First.}
+  - {id: second, when: "true", effect: require, require: [{group: team-leads, escalateTo: team-leads}], message: Second.}
+`,
+      'escalation.yaml',
+    )
+
+    const [requirement] = evaluatePolicy(policy, dbCreateRequest('dev', 'small', 1)).requirements
+    assert.equal(requirement?.sla, undefined)
+    assert.equal(requirement?.escalateTo, 'finance')
+  })
+
+  it('keeps the first escalation of two equal slas', () => {
+    const policy = parsePolicy(
+      `${header}rules:
+  - {id: first, when: "true", effect: require, require: [{group: team-leads, sla: 1d, escalateTo: finance}], message: First.}
+  - {id: second, when: "true", effect: require, require: [{group: team-leads, sla: 24h, escalateTo: team-leads}], message: Second.}
+`,
+      'equal-sla.yaml',
+    )
+
+    const [requirement] = evaluatePolicy(policy, dbCreateRequest('dev', 'small', 1)).requirements
+    assert.equal(requirement?.sla, '1d')
+    assert.equal(requirement?.escalateTo, 'finance')
+  })
+
+  it('lists a repeated reason once', () => {
+    const policy = parsePolicy(
+      `${header}rules:
+  - {id: one, when: "true", effect: require, require: [{group: team-leads}], message: Same.}
+  - {id: two, when: "true", effect: require, require: [{group: team-leads}], message: Same.}
+`,
+      'same-reason.yaml',
+    )
+
+    const [requirement] = evaluatePolicy(policy, dbCreateRequest('dev', 'small', 1)).requirements
+    assert.deepEqual(requirement?.reasons, ['Same.'])
+    assert.deepEqual(requirement?.rules, ['one', 'two'])
+  })
+
+  it('applies a deny default', () => {
+    const policy = parsePolicy(
+      `apiVersion: idp.dev/v1
+kind: ApprovalPolicy
+default: {effect: deny, message: Only listed requests are allowed.}
+onError: deny
+rules:
+  - {id: small, when: 'inputs.size == "small"', effect: auto_approve, message: Small.}
+`,
+      'deny-default.yaml',
+    )
+
+    const denied = evaluatePolicy(policy, dbCreateRequest('dev', 'large', 1))
+    assert.equal(denied.outcome, 'deny')
+    assert.deepEqual(denied.requirements, [])
+    assert.deepEqual(denied.reasons, ['Only listed requests are allowed.'])
+    assert.deepEqual(denied.matchedRules, [])
+
+    const approved = evaluatePolicy(policy, dbCreateRequest('dev', 'small', 1))
+    assert.equal(approved.outcome, 'auto_approve')
+    assert.deepEqual(approved.reasons, ['Small.'])
+  })
+
+  it('lets requirements win over auto-approval', () => {
+    const policy = parsePolicy(
+      `${header}rules:
+  - {id: cheap, when: "cost.monthly < 100", effect: auto_approve, message: Cheap.}
+  - {id: money, when: "true", effect: require, require: [{group: finance}], message: Money.}
+`,
+      'require-wins.yaml',
+    )
+
+    const decision = evaluatePolicy(policy, dbCreateRequest('dev', 'small', 1))
+    assert.equal(decision.outcome, 'needs_approval')
+    assert.deepEqual(approvers(decision), [{group: 'finance', team: 'finance-approvers', count: 1}])
+    assert.deepEqual(decision.reasons, ['Money.'])
+    assert.deepEqual(
+      decision.matchedRules.map((rule) => rule.id),
+      ['cheap', 'money'],
+    )
+  })
+
   it('applies the default when no rule matches', () => {
     const policy = parsePolicy(`${header}rules:\n  - {id: never, when: "false", effect: deny, message: Never.}\n`, 'default.yaml')
     const decision = evaluatePolicy(policy, dbCreateRequest('dev', 'small', 1))
@@ -403,6 +511,74 @@ describe('policy evaluation errors', () => {
     assert.deepEqual(decision.matchedRules, [])
     assert.deepEqual(decision.errors, [
       {rule: 'msg', message: 'messageExpression failed: No such key: nothing (message-fails.yaml:12:78)'},
+    ])
+  })
+
+  it('fails closed on a division by zero', () => {
+    const policy = parsePolicy(`${header}rules:\n  - {id: div, when: "inputs.replicas / 0 > 1", effect: auto_approve, message: x}\n`, 'div.yaml')
+    const decision = evaluatePolicy(policy, dbCreateRequest('dev', 'small', 50))
+    const message = 'when failed: division by zero (div.yaml:11:22)'
+    assert.equal(decision.outcome, 'needs_approval')
+    assert.deepEqual(decision.errors, [{rule: 'div', message}])
+    assert.deepEqual(decision.reasons, [`Rule div could not be evaluated, so the default approvers are required: ${message}`])
+  })
+
+  it('fails closed on a non-string messageExpression result', () => {
+    const policy = parsePolicy(
+      `${header}rules:\n  - {id: msg, when: "true", effect: auto_approve, messageExpression: inputs.replicas}\n`,
+      'message-type.yaml',
+    )
+    const decision = evaluatePolicy(policy, dbCreateRequest('dev', 'small', 50))
+    assert.equal(decision.outcome, 'needs_approval')
+    assert.deepEqual(decision.matchedRules, [])
+    assert.deepEqual(decision.errors, [{rule: 'msg', message: 'messageExpression returned the int 2 instead of a string'}])
+  })
+
+  it('merges a failing rule into the default group', () => {
+    const policy = parsePolicy(
+      `${header}rules:
+  - {id: lead, when: "true", effect: require, require: [{group: team-leads, count: 2}], message: Two leads.}
+  - {id: broken, when: 'inputs.missing == "x"', effect: auto_approve, message: x}
+  - {id: also-broken, when: 'inputs.gone == "x"', effect: deny, message: x}
+`,
+      'fail-merge.yaml',
+    )
+    const decision = evaluatePolicy(policy, dbCreateRequest('dev', 'small', 50))
+    const broken = 'Rule broken could not be evaluated, so the default approvers are required: when failed: No such key: missing (fail-merge.yaml:12:32)'
+    const alsoBroken = 'Rule also-broken could not be evaluated, so the default approvers are required: when failed: No such key: gone (fail-merge.yaml:13:37)'
+
+    assert.equal(decision.outcome, 'needs_approval')
+    assert.deepEqual(
+      decision.errors.map((error) => error.rule),
+      ['broken', 'also-broken'],
+    )
+    assert.deepEqual(decision.requirements, [
+      {
+        group: 'team-leads',
+        team: 'team-leads',
+        count: 2,
+        allowRequester: false,
+        reasons: ['Two leads.', broken, alsoBroken],
+        rules: ['lead', 'broken', 'also-broken'],
+      },
+    ])
+    assert.deepEqual(decision.reasons, ['Two leads.', broken, alsoBroken])
+  })
+
+  it('keeps a deny over a failing rule under onError require', () => {
+    const policy = parsePolicy(
+      `${header}rules:
+  - {id: no, when: "true", effect: deny, message: No.}
+  - {id: broken, when: 'inputs.missing == "x"', effect: auto_approve, message: x}
+`,
+      'fail-and-deny.yaml',
+    )
+    const decision = evaluatePolicy(policy, dbCreateRequest('dev', 'small', 50))
+    assert.equal(decision.outcome, 'deny')
+    assert.deepEqual(decision.requirements, [])
+    assert.deepEqual(decision.reasons, [
+      'No.',
+      'Rule broken could not be evaluated, so the default approvers are required: when failed: No such key: missing (fail-and-deny.yaml:12:32)',
     ])
   })
 
@@ -592,6 +768,29 @@ describe('policy load errors', () => {
     ])
   })
 
+  it('rejects a YAML boolean condition and a mixed list', async () => {
+    const {problems, path} = await problemsOf(`${header}rules:
+  - {id: bool, when: true, effect: auto_approve, message: x}
+  - {id: mixed, when: "inputs.replicas in [1, 2.0]", effect: auto_approve, message: x}
+`)
+    assert.deepEqual(problems, [
+      {
+        file: path,
+        line: 11,
+        column: 22,
+        path: 'rules[0].when',
+        message: 'bool: must be a CEL expression in a string (quote it if YAML reads it as another type, such as "true")',
+      },
+      {
+        file: path,
+        line: 12,
+        column: 47,
+        path: 'rules[1].when',
+        message: "mixed: when is invalid: List elements must have the same type, expected type 'int' but found 'double'",
+      },
+    ])
+  })
+
   it('reports a CEL syntax error at its column', async () => {
     const {problems, path} = await problemsOf(`${header}rules:
   - id: unfinished
@@ -732,18 +931,6 @@ rules: []
 })
 
 describe('policy property: requirements only grow', () => {
-  /** Mulberry32: a small seeded PRNG, so a failure replays with the same seed. */
-  function prng(seed: number): () => number {
-    let state = seed >>> 0
-    return () => {
-      state = (state + 0x6d2b79f5) >>> 0
-      let t = state
-      t = Math.imul(t ^ (t >>> 15), t | 1)
-      t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-      return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-    }
-  }
-
   const conditions = [
     'true',
     'false',
@@ -762,10 +949,6 @@ describe('policy property: requirements only grow', () => {
   ]
   const groupNames = ['alpha', 'beta', 'gamma']
   const slas = [undefined, '30m', '4h', '1d', '1w']
-
-  function pick<T>(random: () => number, items: readonly T[]): T {
-    return items[Math.floor(random() * items.length)] as T
-  }
 
   function randomRule(random: () => number, id: string): Record<string, unknown> {
     const roll = random()
@@ -854,5 +1037,282 @@ describe('policy property: requirements only grow', () => {
 
     // Guards against a generator that never produces requirements, which would make the test vacuous.
     assert.ok(checkedRequirements >= 100, `only ${checkedRequirements} requirements were checked`)
+  })
+})
+
+describe('policy origin', () => {
+  const text = `${header}rules:\n  - {id: prod, when: 'environment == "production"', effect: deny, message: No.}\n`
+
+  it('is copied into every decision', () => {
+    const origin: PolicyOrigin = {kind: 'repository', repository: 'acme/infra', ref: 'main', commit: '1a2b3c4d5e6f7a8b9c0d'}
+    const policy = parsePolicy(text, 'acme/infra:.idp/approval-policy.yaml', origin)
+    assert.deepEqual(policy.origin, origin)
+    assert.ok(Object.isFrozen(policy.origin))
+    assert.ok(!Object.isFrozen(origin), "the caller's object stays unfrozen")
+
+    const decision = evaluatePolicy(policy, dbCreateRequest('dev', 'small', 1))
+    assert.deepEqual(decision.policy, {path: 'acme/infra:.idp/approval-policy.yaml', origin})
+  })
+
+  it('leaves out undefined origin fields', () => {
+    const policy = parsePolicy(text, 'local.yaml', {kind: 'file', repository: undefined})
+    assert.deepEqual(evaluatePolicy(policy, dbCreateRequest('dev', 'small', 1)).policy, {path: 'local.yaml', origin: {kind: 'file'}})
+  })
+
+  it('is read by loadPolicy', async () => {
+    const policy = await loadPolicy(bundledPolicyPath, {kind: 'bundled'})
+    assert.deepEqual(evaluatePolicy(policy, dbCreateRequest('dev', 'small', 50)).policy, {path: bundledPolicyPath, origin: {kind: 'bundled'}})
+  })
+
+  it('is kept for a policy built in code', () => {
+    const policy: Policy = {
+      path: 'in-memory',
+      origin: {kind: 'file'},
+      groups: {},
+      default: {effect: 'deny', require: [], message: 'No.'},
+      onError: 'deny',
+      rules: [],
+    }
+    assert.deepEqual(evaluatePolicy(policy, dbCreateRequest('dev', 'small', 1)).policy, {path: 'in-memory', origin: {kind: 'file'}})
+  })
+})
+
+describe('group notification settings', () => {
+  function policyWithNotify(notify: string): string {
+    return `apiVersion: idp.dev/v1
+kind: ApprovalPolicy
+groups:
+  team-leads: {team: team-leads}
+  finance:
+    team: finance
+    notify: ${notify}
+default: {effect: require, require: [{group: team-leads}], message: Default.}
+rules: []
+`
+  }
+
+  it('accepts an environment variable name', () => {
+    const policy = parsePolicy(policyWithNotify('{slack: {webhookUrlEnv: SLACK_FINANCE_WEBHOOK}}'), 'env.yaml')
+    assert.deepEqual(policy.groups.finance, {team: 'finance', notify: {slack: {webhookUrlEnv: 'SLACK_FINANCE_WEBHOOK'}}})
+  })
+
+  it('accepts an https or loopback webhook URL', () => {
+    for (const url of ['https://hooks.slack.com/services/T0/B0/x', 'http://127.0.0.1:8080/hook', 'http://localhost/hook', 'http://[::1]:9/x']) {
+      const policy = parsePolicy(policyWithNotify(`{slack: {webhookUrl: "${url}"}}`), 'url.yaml')
+      assert.deepEqual(policy.groups.finance?.notify, {slack: {webhookUrl: url}})
+    }
+  })
+
+  async function notifyProblems(notify: string): Promise<Array<[number | undefined, number | undefined, string | undefined, string]>> {
+    const {error} = await loadError(policyWithNotify(notify))
+    return error.problems.map((problem) => [problem.line, problem.column, problem.path, problem.message])
+  }
+
+  it('rejects both settings and neither', async () => {
+    const exactlyOne = 'must have exactly one of webhookUrlEnv (recommended) and webhookUrl'
+    assert.deepEqual(await notifyProblems('{slack: {webhookUrlEnv: HOOK, webhookUrl: "https://hooks.slack.com/x"}}'), [
+      [7, 21, 'groups.finance.notify.slack', exactlyOne],
+    ])
+    assert.deepEqual(await notifyProblems('{slack: {}}'), [[7, 21, 'groups.finance.notify.slack', exactlyOne]])
+    assert.deepEqual(await notifyProblems('{}'), [[7, 13, 'groups.finance.notify.slack', 'missing required field "slack"']])
+  })
+
+  it('rejects a bad variable name, URL or channel', async () => {
+    assert.deepEqual(await notifyProblems('{slack: {webhookUrlEnv: "1-bad"}}'), [
+      [7, 37, 'groups.finance.notify.slack.webhookUrlEnv', 'must be an environment variable name such as SLACK_FINANCE_WEBHOOK'],
+    ])
+    const badUrl =
+      'must be an https URL without a user name or password, such as https://hooks.slack.com/services/..., or an http URL to a loopback host (localhost, 127.x.x.x or [::1])'
+    for (const url of ['http://hooks.slack.com/x', 'https://user:secret@hooks.slack.com/x', 'http://127.0.0.1.example.com/']) {
+      assert.deepEqual(await notifyProblems(`{slack: {webhookUrl: "${url}"}}`), [[7, 34, 'groups.finance.notify.slack.webhookUrl', badUrl]], url)
+    }
+
+    assert.deepEqual(await notifyProblems('{slack: {webhookUrlEnv: HOOK}, email: finance@example.com}'), [
+      [7, 44, 'groups.finance.notify.email', 'unknown field "email"'],
+    ])
+  })
+})
+
+describe('mergeDecisions', () => {
+  function decision(path: string, fields: Partial<Decision>): Decision {
+    return {outcome: 'auto_approve', requirements: [], reasons: [], matchedRules: [], errors: [], policy: {path}, ...fields}
+  }
+
+  function requirement(group: string, fields: Partial<Requirement> = {}): Requirement {
+    return {group, team: group, count: 1, allowRequester: false, reasons: [`${group} reason`], rules: [`${group}-rule`], ...fields}
+  }
+
+  const shared = decision('shared.yaml', {
+    outcome: 'needs_approval',
+    requirements: [requirement('team-leads', {allowRequester: true, sla: '1d', escalateTo: 'finance'}), requirement('finance')],
+    reasons: ['Shared reason.'],
+    matchedRules: [{id: 'shared-rule', effect: 'require', message: 'Shared reason.'}],
+    policy: {path: 'shared.yaml', origin: {kind: 'repository', repository: 'acme/infra', ref: 'main', commit: 'abc'}},
+  })
+
+  it('merges requirements by group', () => {
+    const local = decision('local.yaml', {
+      outcome: 'needs_approval',
+      requirements: [
+        requirement('team-leads', {count: 2, allowRequester: true, sla: '4h', reasons: ['Local reason.'], rules: ['local-rule']}),
+        requirement('security'),
+      ],
+      reasons: ['Local reason.'],
+      matchedRules: [{id: 'local-rule', effect: 'require', message: 'Local reason.'}],
+      errors: [{rule: 'broken', message: 'when failed'}],
+    })
+
+    assert.deepEqual(mergeDecisions([shared, local]), {
+      outcome: 'needs_approval',
+      requirements: [
+        {
+          group: 'team-leads',
+          team: 'team-leads',
+          count: 2,
+          allowRequester: true,
+          reasons: ['team-leads reason', 'Local reason.'],
+          rules: ['team-leads-rule', 'local-rule'],
+          sla: '4h',
+          policies: ['shared.yaml', 'local.yaml'],
+        },
+        {group: 'finance', team: 'finance', count: 1, allowRequester: false, reasons: ['finance reason'], rules: ['finance-rule'], policies: ['shared.yaml']},
+        {group: 'security', team: 'security', count: 1, allowRequester: false, reasons: ['security reason'], rules: ['security-rule'], policies: ['local.yaml']},
+      ],
+      reasons: ['Shared reason.', 'Local reason.'],
+      matchedRules: [
+        {id: 'shared-rule', effect: 'require', message: 'Shared reason.'},
+        {id: 'local-rule', effect: 'require', message: 'Local reason.'},
+      ],
+      errors: [{rule: 'broken', message: 'when failed'}],
+      policy: shared.policy,
+      policies: [shared.policy, {path: 'local.yaml'}],
+    })
+  })
+
+  it('lets a deny win', () => {
+    const local = decision('local.yaml', {outcome: 'deny', reasons: ['Not here.'], matchedRules: [{id: 'no', effect: 'deny', message: 'Not here.'}]})
+    const merged = mergeDecisions([shared, local])
+    assert.equal(merged.outcome, 'deny')
+    assert.deepEqual(merged.requirements, [])
+    assert.deepEqual(merged.reasons, ['Not here.'])
+    assert.deepEqual(
+      merged.matchedRules.map((rule) => rule.id),
+      ['shared-rule', 'no'],
+    )
+  })
+
+  it('auto-approves only when every decision does', () => {
+    const cheap = decision('local.yaml', {reasons: ['Cheap.']})
+    const alsoCheap = decision('other.yaml', {reasons: ['Cheap.', 'Small.']})
+    const approved = mergeDecisions([cheap, alsoCheap])
+    assert.equal(approved.outcome, 'auto_approve')
+    assert.deepEqual(approved.reasons, ['Cheap.', 'Small.'])
+
+    const needed = mergeDecisions([cheap, shared])
+    assert.equal(needed.outcome, 'needs_approval')
+    assert.deepEqual(needed.reasons, ['Shared reason.'])
+    assert.deepEqual(
+      needed.requirements.map((merged) => [merged.group, merged.policies]),
+      [
+        ['team-leads', ['shared.yaml']],
+        ['finance', ['shared.yaml']],
+      ],
+    )
+  })
+
+  it('keeps the shared team of a group', () => {
+    const local = decision('local.yaml', {outcome: 'needs_approval', requirements: [requirement('finance', {team: 'someone-else'})]})
+    assert.equal(mergeDecisions([shared, local]).requirements[1]?.team, 'finance')
+  })
+
+  it('keeps the policies of a merged decision', () => {
+    const local = decision('local.yaml', {outcome: 'needs_approval', requirements: [requirement('finance')]})
+    const third = decision('third.yaml', {outcome: 'needs_approval', requirements: [requirement('finance', {count: 3})]})
+    const merged = mergeDecisions([mergeDecisions([shared, local]), third])
+    assert.deepEqual(
+      merged.policies?.map((policy) => policy.path),
+      ['shared.yaml', 'local.yaml', 'third.yaml'],
+    )
+    assert.deepEqual(merged.requirements[1]?.policies, ['shared.yaml', 'local.yaml', 'third.yaml'])
+    assert.equal(merged.requirements[1]?.count, 3)
+  })
+
+  it('leaves its inputs unchanged', () => {
+    const before = structuredClone(shared)
+    const local = decision('local.yaml', {outcome: 'needs_approval', requirements: [requirement('team-leads', {count: 5, sla: '1h'})]})
+    mergeDecisions([shared, local])
+    assert.deepEqual(shared, before)
+  })
+
+  it('rejects an empty list', () => {
+    assert.throws(() => mergeDecisions([]), {name: 'TypeError', message: 'mergeDecisions needs at least one decision'})
+  })
+})
+
+describe('mergeDecisions property: requirements only grow', () => {
+  const groups = ['alpha', 'beta', 'gamma', 'delta']
+  const slas = [undefined, '30m', '4h', '1d', '1d12h', '1w']
+
+  function randomDecision(random: () => number, path: string): Decision {
+    const outcome = pick(random, ['auto_approve', 'needs_approval', 'needs_approval', 'deny'] as const)
+    const requirements: Requirement[] = []
+    if (outcome === 'needs_approval') {
+      for (const group of groups.filter(() => random() < 0.5)) {
+        const sla = pick(random, slas)
+        requirements.push({
+          group,
+          team: `${group}-team`,
+          count: 1 + Math.floor(random() * 3),
+          allowRequester: random() < 0.5,
+          reasons: [`${path} ${group}`],
+          rules: [`${path}-${group}`],
+          ...(sla === undefined ? {} : {sla}),
+        })
+      }
+
+      if (requirements.length === 0) requirements.push({group: 'alpha', team: 'alpha-team', count: 1, allowRequester: true, reasons: ['a'], rules: ['a']})
+    }
+
+    return {outcome, requirements, reasons: [`${path} ${outcome}`], matchedRules: [], errors: [], policy: {path}}
+  }
+
+  it('never drops, lowers or loosens a requirement of either input', () => {
+    const random = prng(11)
+    let checkedRequirements = 0
+
+    for (let iteration = 0; iteration < 500; iteration++) {
+      const pair = [randomDecision(random, 'shared.yaml'), randomDecision(random, 'local.yaml')]
+      const merged = mergeDecisions(pair)
+      const context = `iteration ${iteration}: ${JSON.stringify(pair)}`
+
+      if (pair.some((input) => input.outcome === 'deny')) {
+        assert.equal(merged.outcome, 'deny', context)
+        continue
+      }
+
+      if (pair.some((input) => input.outcome === 'needs_approval')) assert.equal(merged.outcome, 'needs_approval', context)
+      else assert.equal(merged.outcome, 'auto_approve', context)
+
+      for (const input of pair) {
+        assert.ok(merged.requirements.length >= input.requirements.length, `${context}: fewer requirements`)
+        for (const expected of input.requirements) {
+          const found = merged.requirements.find((candidate) => candidate.group === expected.group)
+          assert.ok(found, `${context}: lost group ${expected.group}`)
+          assert.ok(found.count >= expected.count, `${context}: count of ${expected.group} went down`)
+          assert.ok(!found.allowRequester || expected.allowRequester, `${context}: ${expected.group} lets the requester approve`)
+          if (expected.sla !== undefined) {
+            assert.ok(found.sla !== undefined, `${context}: lost the sla of ${expected.group}`)
+            assert.ok(durationMinutes(found.sla) <= durationMinutes(expected.sla), `${context}: sla of ${expected.group} grew`)
+          }
+
+          for (const rule of expected.rules) assert.ok(found.rules.includes(rule), `${context}: lost rule ${rule}`)
+          assert.ok(found.policies?.includes(input.policy.path), `${context}: lost policy ${input.policy.path}`)
+          checkedRequirements += 1
+        }
+      }
+    }
+
+    // Guards against a generator that never produces requirements, which would make the test vacuous.
+    assert.ok(checkedRequirements >= 300, `only ${checkedRequirements} requirements were checked`)
   })
 })

@@ -1,12 +1,13 @@
-import {EvaluationError} from '@marcbachmann/cel-js'
+import {EvaluationError, type ParseResult} from '@marcbachmann/cel-js'
 import {toCelContext} from './cel.js'
 import type {CompiledRule} from './compiled.js'
 import type {CompiledExpression} from './expressions.js'
-import {compiledRulesOf, defaultRuleId} from './load.js'
+import {compiledRulesOf, copyOrigin, defaultRuleId} from './load.js'
 import {mergeRequirements, type RequirementRequest} from './requirements.js'
-import type {Decision, MatchedRule, Policy, PolicyRequest} from './types.js'
+import type {Decision, DecisionPolicy, MatchedRule, Policy, PolicyRequest} from './types.js'
 
-type RuleResult =
+/** The outcome of one rule for one request, before the rules are combined. */
+export type RuleResult =
   | {kind: 'matched'; message: string}
   | {kind: 'not_matched'}
   | {kind: 'failed'; message: string}
@@ -69,7 +70,7 @@ export function evaluatePolicy(policy: Policy, request: PolicyRequest): Decision
     }
   }
 
-  const base = {matchedRules, errors, policy: {path: policy.path}}
+  const base = {matchedRules, errors, policy: decisionPolicyOf(policy)}
   const reasonsFor = (outcome: Reason['explains']) =>
     reasons.filter((reason) => reason.explains === outcome || reason.failure).map((reason) => reason.text)
 
@@ -87,6 +88,11 @@ export function evaluatePolicy(policy: Policy, request: PolicyRequest): Decision
   return applyDefault(policy, base)
 }
 
+/** Builds the `policy` field of a decision: the path and a copy of the origin, when there is one. */
+function decisionPolicyOf(policy: Policy): DecisionPolicy {
+  return policy.origin === undefined ? {path: policy.path} : {path: policy.path, origin: copyOrigin(policy.origin)}
+}
+
 function applyDefault(policy: Policy, base: Pick<Decision, 'matchedRules' | 'errors' | 'policy'>): Decision {
   const {effect, message} = policy.default
   if (effect === 'deny') return {...base, outcome: 'deny', requirements: [], reasons: [message]}
@@ -96,7 +102,11 @@ function applyDefault(policy: Policy, base: Pick<Decision, 'matchedRules' | 'err
   return {...base, outcome: 'needs_approval', requirements: mergeRequirements(requested, policy.groups), reasons: [message]}
 }
 
-function evaluateRule(compiled: CompiledRule, context: Record<string, unknown>, file: string): RuleResult {
+/**
+ * Evaluates one rule's `when` and, when it matches, its message. A CEL error or a result of
+ * the wrong type becomes a `failed` result that names the field and the position in `file`.
+ */
+export function evaluateRule(compiled: CompiledRule, context: Record<string, unknown>, file: string): RuleResult {
   let matched: unknown
   try {
     matched = run(compiled.when, context)
@@ -126,7 +136,12 @@ function evaluateRule(compiled: CompiledRule, context: Record<string, unknown>, 
 }
 
 function run(expression: CompiledExpression, context: Record<string, unknown>): unknown {
-  const value: unknown = expression.program(context)
+  return runProgram(expression.program, context)
+}
+
+/** Runs a parsed CEL program synchronously. */
+export function runProgram(program: ParseResult, context: Record<string, unknown>): unknown {
+  const value: unknown = program(context)
   // cel-js returns a promise only when an async function is registered, and the policy environment has none.
   if (value instanceof Promise) throw new Error('the expression returned a promise')
   return value

@@ -2,17 +2,22 @@ import {fileURLToPath} from 'node:url'
 
 export type {
   Decision,
+  DecisionPolicy,
   Effect,
+  GroupNotify,
   MatchedRule,
   Policy,
   PolicyGroup,
+  PolicyOrigin,
   PolicyRequest,
   PolicyRule,
   Requirement,
   RequirementSpec,
+  SlackNotify,
 } from './types.js'
 export {loadPolicy, parsePolicy} from './load.js'
 export {evaluatePolicy} from './evaluate.js'
+export {mergeDecisions} from './merge.js'
 export {policyVariables, type PolicyVariable} from './cel.js'
 export {policySchemaPath} from './schema.js'
 

@@ -5,16 +5,17 @@ import {recallCompiledRules, rememberCompiledRules, type CompiledRule} from './c
 import {compileExpression, type ExpressionField} from './expressions.js'
 import {formatFieldPath, SourcePositions, type FieldPath, type Position} from '../yaml-positions.js'
 import {suggest, validatePolicySchema} from './schema.js'
-import type {Effect, Policy, PolicyGroup, PolicyRule, RequirementSpec} from './types.js'
+import type {Effect, Policy, PolicyGroup, PolicyOrigin, PolicyRule, RequirementSpec} from './types.js'
 
 /** Rule id that names the policy default in `Requirement.rules`, so no rule may use it. */
 export const defaultRuleId = 'default'
 
 /**
- * Reads, validates and type-checks a policy file.
+ * Reads, validates and type-checks a policy file. `origin` is the source of the file, and every
+ * decision of the policy carries it.
  * Throws `POLICY_NOT_FOUND` when the file is missing and `POLICY_INVALID` listing every problem.
  */
-export async function loadPolicy(path: string): Promise<Policy> {
+export async function loadPolicy(path: string, origin?: PolicyOrigin): Promise<Policy> {
   let source: string
   try {
     source = await readFile(path, 'utf8')
@@ -37,14 +38,15 @@ export async function loadPolicy(path: string): Promise<Policy> {
     })
   }
 
-  return parsePolicy(source, path)
+  return parsePolicy(source, path, origin)
 }
 
 /**
- * Validates and type-checks policy text. `path` names the file in problems and decisions.
+ * Validates and type-checks policy text. `path` names the file in problems and decisions, and
+ * decisions carry `origin` as well.
  * Throws one `POLICY_INVALID` error that lists every problem found, sorted by position.
  */
-export function parsePolicy(source: string, path: string): Policy {
+export function parsePolicy(source: string, path: string, origin?: PolicyOrigin): Policy {
   const lineCounter = new LineCounter()
   const document = parseDocument(source, {lineCounter, prettyErrors: true})
   if (document.errors.length > 0) {
@@ -67,7 +69,7 @@ export function parsePolicy(source: string, path: string): Policy {
   const compiledRules = checkPolicyDocument(data, problems)
   if (problems.list.length > 0) throw invalidPolicy(path, problems.list)
 
-  const policy = deepFreeze(buildPolicy(data as PolicyDocument, path))
+  const policy = deepFreeze(buildPolicy(data as PolicyDocument, path, origin))
   rememberCompiledRules(
     policy,
     policy.rules.map((rule, index) => ({...compiledRules[index], rule}) as CompiledRule),
@@ -84,7 +86,7 @@ export function compiledRulesOf(policy: Policy): CompiledRule[] {
   const cached = recallCompiledRules(policy)
   if (cached) return cached
 
-  const {path, ...fields} = policy
+  const {path, origin: _origin, ...fields} = policy
   const data = {
     apiVersion: 'idp.dev/v1',
     kind: 'ApprovalPolicy',
@@ -199,9 +201,10 @@ interface PolicyDocument {
   rules: Array<Omit<PolicyRule, 'require'> & {require?: Array<Partial<RequirementSpec> & {group: string}>}>
 }
 
-function buildPolicy(document: PolicyDocument, path: string): Policy {
+function buildPolicy(document: PolicyDocument, path: string, origin: PolicyOrigin | undefined): Policy {
   return {
     path,
+    ...(origin === undefined ? {} : {origin: copyOrigin(origin)}),
     ...(document.description === undefined ? {} : {description: document.description}),
     groups: document.groups ?? {},
     default: {
@@ -212,6 +215,15 @@ function buildPolicy(document: PolicyDocument, path: string): Policy {
     onError: document.onError ?? 'require',
     rules: document.rules.map((rule) => ({...rule, require: (rule.require ?? []).map(withRequirementDefaults)})),
   }
+}
+
+/** Copies an origin without its undefined fields. The policy is frozen, and the caller's object must stay theirs. */
+export function copyOrigin(origin: PolicyOrigin): PolicyOrigin {
+  const copy: PolicyOrigin = {kind: origin.kind}
+  if (origin.repository !== undefined) copy.repository = origin.repository
+  if (origin.ref !== undefined) copy.ref = origin.ref
+  if (origin.commit !== undefined) copy.commit = origin.commit
+  return copy
 }
 
 function withRequirementDefaults(requirement: Partial<RequirementSpec> & {group: string}): RequirementSpec {

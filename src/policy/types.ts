@@ -31,6 +31,8 @@ export interface Requirement {
   sla?: string
   /** Group name to escalate to when the sla passes. */
   escalateTo?: string
+  /** Paths of the policies that requested this group. Only `mergeDecisions` sets it. */
+  policies?: string[]
 }
 
 export interface MatchedRule {
@@ -47,7 +49,27 @@ export interface Decision {
   matchedRules: MatchedRule[]
   /** Rules that failed at evaluation time. */
   errors: Array<{rule: string; message: string}>
-  policy: {path: string}
+  /** The policy that made the decision, or the first one for a decision from `mergeDecisions`. */
+  policy: DecisionPolicy
+  /** Every policy that took part, in order. Only `mergeDecisions` sets it. */
+  policies?: DecisionPolicy[]
+}
+
+/** Source of a policy, as the caller of `loadPolicy` or `parsePolicy` states it. */
+export interface PolicyOrigin {
+  kind: 'repository' | 'file' | 'bundled'
+  /** Repository that contains the policy, such as `acme/infra`, for kind `repository`. */
+  repository?: string
+  /** Branch or tag the policy was read from. */
+  ref?: string
+  /** Commit SHA the policy was read at. */
+  commit?: string
+}
+
+/** The policy behind a decision: its path and, when the caller gave one, its origin. */
+export interface DecisionPolicy {
+  path: string
+  origin?: PolicyOrigin
 }
 
 /** One requirement as the policy file declares it, with defaults applied. */
@@ -76,12 +98,27 @@ export interface PolicyGroup {
   /** GitHub team slug. */
   team: string
   description?: string
+  /** Channels that tell the group a request waits for its approval. */
+  notify?: GroupNotify
 }
+
+/** Notification channels of a group. Slack is the only one so far. */
+export interface GroupNotify {
+  slack: SlackNotify
+}
+
+/**
+ * Slack incoming webhook of a group: either the name of an environment variable that contains
+ * the URL (recommended, because the policy file is committed) or the URL itself.
+ */
+export type SlackNotify = {webhookUrlEnv: string; webhookUrl?: never} | {webhookUrl: string; webhookUrlEnv?: never}
 
 /** A loaded approval policy. Policies returned by `loadPolicy` and `parsePolicy` are deeply frozen. */
 export interface Policy {
   /** The path the policy was loaded from, as the caller gave it. */
   path: string
+  /** Source of the policy, when the caller gave one. */
+  origin?: PolicyOrigin
   description?: string
   groups: Record<string, PolicyGroup>
   default: {effect: Effect; require: RequirementSpec[]; message: string}
