@@ -18,6 +18,7 @@ export type {
 export {loadPolicy, parsePolicy} from './load.js'
 export {evaluatePolicy} from './evaluate.js'
 export {mergeDecisions} from './merge.js'
+export {explainPolicy, type RuleExplanation} from './explain.js'
 export {policyVariables, type PolicyVariable} from './cel.js'
 export {policySchemaPath} from './schema.js'
 
