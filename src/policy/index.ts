@@ -19,8 +19,19 @@ export {loadPolicy, parsePolicy} from './load.js'
 export {evaluatePolicy} from './evaluate.js'
 export {mergeDecisions} from './merge.js'
 export {explainPolicy, type RuleExplanation} from './explain.js'
+export {
+  defaultCasesPath,
+  loadPolicyCases,
+  parsePolicyCases,
+  type ExpectedRequirement,
+  type PolicyCase,
+  type PolicyCaseExpectation,
+  type PolicyCaseFile,
+  type PolicyCaseRequest,
+} from './cases.js'
+export {runPolicyCases, type PolicyCaseResult, type PolicyCasesReport, type RunPolicyCasesOptions} from './cases-run.js'
 export {policyVariables, type PolicyVariable} from './cel.js'
-export {policySchemaPath} from './schema.js'
+export {policySchemaPath, policyTestsSchemaPath} from './schema.js'
 
 /**
  * Absolute path of the bundled example policy. It resolves from this module's own location,

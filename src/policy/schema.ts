@@ -15,17 +15,23 @@ export interface SchemaProblem {
   anchor: 'key' | 'parent' | 'value'
 }
 
-let validator: ValidateFunction | undefined
+/** Absolute path of the JSON Schema of policy test case files. */
+export const policyTestsSchemaPath = fileURLToPath(new URL('../../schemas/approval-policy-tests.schema.json', import.meta.url))
 
-function policyValidator(): ValidateFunction {
+const validators = new Map<string, ValidateFunction>()
+
+/** Compiles the JSON Schema at `schemaPath` on first use and reuses it. */
+function validatorFor(schemaPath: string): ValidateFunction {
+  let validator = validators.get(schemaPath)
   if (!validator) {
-    const schema = JSON.parse(readFileSync(policySchemaPath, 'utf8')) as object
+    const schema = JSON.parse(readFileSync(schemaPath, 'utf8')) as object
     // `then: {required: [...]}` names properties declared one level up and `if`/`then` carry no
     // `type`, which the strictRequired and strictTypes checks would reject.
     const ajv = new Ajv({allErrors: true, verbose: true, strict: true, strictRequired: false, strictTypes: false})
     // `errorMessage` is the schema's own wording for a failed check; Visual Studio Code shows it too.
     ajv.addKeyword({keyword: 'errorMessage', schemaType: 'string'})
     validator = ajv.compile(schema)
+    validators.set(schemaPath, validator)
   }
 
   return validator
@@ -33,7 +39,12 @@ function policyValidator(): ValidateFunction {
 
 /** Validates a parsed policy document against the policy JSON Schema. */
 export function validatePolicySchema(data: unknown): SchemaProblem[] {
-  const validate = policyValidator()
+  return validateWithSchema(policySchemaPath, data)
+}
+
+/** Validates a parsed document against the JSON Schema at `schemaPath`, one problem per failed check. */
+export function validateWithSchema(schemaPath: string, data: unknown): SchemaProblem[] {
+  const validate = validatorFor(schemaPath)
   if (validate(data)) return []
   return translateErrors(validate.errors ?? [], data)
 }
