@@ -34,7 +34,7 @@ describe('following a request with --wait and runs watch', () => {
     const result = await run([...request('small'), '--wait'])
     assert.equal(result.status, 8, result.stderr)
     server.assertNoViolations()
-    assert.match(result.stderr, /^• Approval from @team-leads: 0 of 1$/m)
+    assert.match(result.stderr, /^• Approval from @team-leads: 0 of 1; waiting \d+m of the 24h SLA$/m)
     assert.match(result.stderr, /^• Pull request #1: waiting for approval: 1 from @team-leads$/m)
     assert.match(result.stderr, /^Error: Pull request #1 \(.*\/pull\/1\): waiting for approval: 1 from @team-leads$/m)
     assert.match(result.stdout, /^Pull request: /m)
@@ -45,7 +45,7 @@ describe('following a request with --wait and runs watch', () => {
     assert.equal(result.status, 8, result.stderr)
     const document = JSON.parse(result.stdout)
     assert.equal(document.status.outcome, 'waiting_for_approval')
-    assert.deepEqual(document.status.requirements, [{group: 'team-leads', team: 'team-leads', count: 1, approvals: [], satisfied: false}])
+    assert.deepEqual(document.status.requirements, [{group: 'team-leads', team: 'team-leads', count: 1, approvals: [], satisfied: false, sla: '24h'}])
   })
 
   it('counts an approval on the head commit from a team member', async () => {
@@ -63,7 +63,7 @@ describe('following a request with --wait and runs watch', () => {
     assert.equal((await run(['runs', 'edit', runId(), '--size', 'medium', '--yes'])).status, 0)
     const result = await run(['runs', 'watch', runId()])
     assert.equal(result.status, 8, result.stderr)
-    assert.match(result.stderr, /^• Approval from @team-leads: 0 of 1$/m)
+    assert.match(result.stderr, /^• Approval from @team-leads: 0 of 1; waiting \d+m of the 24h SLA$/m)
   })
 
   it('counts neither the author nor people outside the team', async () => {
@@ -73,7 +73,7 @@ describe('following a request with --wait and runs watch', () => {
     server.addReview('acme', 'infrastructure', 1, {login: 'outsider', state: 'APPROVED'})
     const result = await run(['runs', 'watch', runId()])
     assert.equal(result.status, 8, result.stderr)
-    assert.match(result.stderr, /^• Approval from @team-leads: 0 of 1$/m)
+    assert.match(result.stderr, /^• Approval from @team-leads: 0 of 1; waiting \d+m of the 24h SLA$/m)
   })
 
   it('follows running checks until they pass', async () => {

@@ -115,7 +115,7 @@ function formatReports(reports: FileReport[], cwd: string, chalk: TerminalCapabi
       failed++
       const where = result.position ? chalk.dim(` (line ${result.position.line})`) : ''
       lines.push(`  ${chalk.red('✗')} ${result.name}${where}`)
-      for (const line of result.diff.split('\n')) {
+      for (const line of result.diff.trimEnd().split('\n')) {
         if (line.startsWith('+')) lines.push(`      ${chalk.green(line)}`)
         else if (line.startsWith('-')) lines.push(`      ${chalk.red(line)}`)
         else lines.push(`      ${line}`)
