@@ -229,6 +229,7 @@ describe('GitHubTestServer', function () {
         labels: ['infra', 'env:prod'],
         requestedReviewers: ['alice'],
         requestedTeams: ['platform'],
+        autoMerge: null,
       },
     ])
   })
@@ -711,6 +712,625 @@ describe('GitHubTestServer', function () {
     assert.equal(visible.visibility, 'private')
   })
 
+  it('returns file and directory contents', async function () {
+    const baseSha = seedRepository()
+    server.pushCommit({owner: OWNER, repo: REPO, branch: 'feature', files: {'README.md': '# infra, changed\n'}})
+    const octokit = client(server)
+    const blobSha = (text: string) => execFileSync('git', ['hash-object', '--stdin'], {input: text}).toString().trim()
+
+    const {data: file} = await octokit.repos.getContent({owner: OWNER, repo: REPO, path: 'modules/vpc/main.tf'})
+    assert.ok(!Array.isArray(file))
+    assert.ok(file.type === 'file')
+    assert.equal(file.encoding, 'base64')
+    assert.equal(Buffer.from(file.content, 'base64').toString('utf8'), 'resource "aws_vpc" "main" {}\n')
+    assert.equal(file.sha, blobSha('resource "aws_vpc" "main" {}\n'))
+    assert.equal(file.size, 29)
+    assert.equal(file.name, 'main.tf')
+    assert.equal(file.path, 'modules/vpc/main.tf')
+    assert.equal(file.url, `${server.url}/repos/acme/infra/contents/modules/vpc/main.tf?ref=main`)
+    assert.equal(file.git_url, `${server.url}/repos/acme/infra/git/blobs/${file.sha}`)
+
+    const readme = async (ref?: string) => {
+      const {data} = await octokit.repos.getContent({owner: OWNER, repo: REPO, path: 'README.md', ref})
+      assert.ok(!Array.isArray(data))
+      assert.ok(data.type === 'file')
+      return Buffer.from(data.content, 'base64').toString('utf8')
+    }
+    assert.equal(await readme('feature'), '# infra, changed\n')
+    assert.equal(await readme(baseSha), '# infra\n')
+    assert.equal(await readme('heads/feature'), '# infra, changed\n')
+    assert.equal(await readme(), '# infra\n')
+
+    const {data: scripts} = await octokit.repos.getContent({owner: OWNER, repo: REPO, path: 'scripts'})
+    assert.ok(Array.isArray(scripts))
+    assert.deepEqual(
+      scripts.map(({type, name, path, sha, size, content}) => ({type, name, path, sha, size, content})),
+      [{type: 'file', name: 'plan.sh', path: 'scripts/plan.sh', sha: blobSha('#!/bin/sh\nterraform plan\n'), size: 25, content: undefined}],
+    )
+    const {data: modules} = await octokit.repos.getContent({owner: OWNER, repo: REPO, path: 'modules'})
+    assert.ok(Array.isArray(modules))
+    const {data: modulesTree} = await octokit.git.getTree({owner: OWNER, repo: REPO, tree_sha: 'main', recursive: '1'})
+    const vpcTree = modulesTree.tree.find((entry) => entry.path === 'modules/vpc')
+    assert.deepEqual(
+      modules.map(({type, name, path, sha, size, download_url}) => ({type, name, path, sha, size, download_url})),
+      [{type: 'dir', name: 'vpc', path: 'modules/vpc', sha: vpcTree?.sha, size: 0, download_url: null}],
+    )
+
+    const missingPath = await rejection(octokit.repos.getContent({owner: OWNER, repo: REPO, path: 'nope.tf'}))
+    assert.equal(missingPath.status, 404)
+    assert.equal((missingPath.response?.data as {message: string}).message, 'Not Found')
+    const missingRef = await rejection(octokit.repos.getContent({owner: OWNER, repo: REPO, path: 'README.md', ref: 'nope'}))
+    assert.equal(missingRef.status, 404)
+    assert.equal((missingRef.response?.data as {message: string}).message, 'No commit found for the ref nope')
+    const belowFile = await rejection(octokit.repos.getContent({owner: OWNER, repo: REPO, path: 'README.md/x'}))
+    assert.equal(belowFile.status, 404)
+
+    assert.deepEqual(
+      server.requests.slice(0, 2).map(({path, query}) => ({path, query})),
+      [
+        {path: '/repos/acme/infra/contents/modules%2Fvpc%2Fmain.tf', query: {}},
+        {path: '/repos/acme/infra/contents/README.md', query: {ref: 'feature'}},
+      ],
+    )
+  })
+
+  it('follows symbolic links and limits content size', async function () {
+    server.createRepository({
+      owner: OWNER,
+      name: REPO,
+      files: {
+        'policy.yaml': 'rules: []\n',
+        'config/policy': {content: '../policy.yaml', mode: '120000'},
+        dangling: {content: 'missing.txt', mode: '120000'},
+        'big.bin': {content: Buffer.alloc(1024 * 1024 + 1, 'a')},
+      },
+    })
+    const octokit = client(server)
+
+    const {data: followed} = await octokit.repos.getContent({owner: OWNER, repo: REPO, path: 'config/policy'})
+    assert.ok(!Array.isArray(followed))
+    assert.ok(followed.type === 'file')
+    assert.equal(followed.path, 'policy.yaml')
+    assert.equal(Buffer.from(followed.content, 'base64').toString('utf8'), 'rules: []\n')
+
+    const {data: link} = await octokit.repos.getContent({owner: OWNER, repo: REPO, path: 'dangling'})
+    assert.ok(!Array.isArray(link))
+    assert.ok(link.type === 'symlink')
+    assert.equal(link.target, 'missing.txt')
+    assert.equal(link.size, 11)
+
+    const {data: config} = await octokit.repos.getContent({owner: OWNER, repo: REPO, path: 'config'})
+    assert.ok(Array.isArray(config))
+    assert.deepEqual(config.map(({type, path}) => ({type, path})), [{type: 'symlink', path: 'config/policy'}])
+
+    const tooLarge = await rejection(octokit.repos.getContent({owner: OWNER, repo: REPO, path: 'big.bin'}))
+    assert.equal(tooLarge.status, 403)
+    assert.deepEqual((tooLarge.response?.data as {errors: unknown}).errors, [{resource: 'Blob', field: 'data', code: 'too_large'}])
+  })
+
+  it('returns submodules in contents', async function () {
+    const baseSha = server.createRepository({
+      owner: OWNER,
+      name: REPO,
+      files: {'.gitmodules': '[submodule "lib"]\n\tpath = vendor/lib\n\turl = https://example.com/lib.git\n'},
+    })
+    const octokit = client(server)
+    const {data: base} = await octokit.git.getCommit({owner: OWNER, repo: REPO, commit_sha: baseSha})
+    const submoduleSha = 'a'.repeat(40)
+    const {data: tree} = await octokit.git.createTree({
+      owner: OWNER,
+      repo: REPO,
+      base_tree: base.tree.sha,
+      tree: [{path: 'vendor/lib', mode: '160000', type: 'commit', sha: submoduleSha}],
+    })
+    const {data: commit} = await octokit.git.createCommit({owner: OWNER, repo: REPO, message: 'Add lib', tree: tree.sha, parents: [baseSha]})
+
+    const {data: submodule} = await octokit.repos.getContent({owner: OWNER, repo: REPO, path: 'vendor/lib', ref: commit.sha})
+    assert.ok(!Array.isArray(submodule))
+    assert.ok(submodule.type === 'submodule')
+    assert.equal(submodule.submodule_git_url, 'https://example.com/lib.git')
+    assert.equal(submodule.sha, submoduleSha)
+
+    // GitHub lists submodules as files in a directory, for backwards compatibility.
+    const {data: vendor} = await octokit.repos.getContent({owner: OWNER, repo: REPO, path: 'vendor/', ref: commit.sha})
+    assert.ok(Array.isArray(vendor))
+    assert.deepEqual(vendor.map(({type, path, sha}) => ({type, path, sha})), [{type: 'file', path: 'vendor/lib', sha: submoduleSha}])
+  })
+
+  it('lists the files of a pull request', async function () {
+    const baseSha = seedRepository()
+    server.pushCommit({
+      owner: OWNER,
+      repo: REPO,
+      branch: 'feature',
+      files: {
+        'README.md': '# infra\n\nManaged by idp.\n',
+        'modules/network/main.tf': 'resource "aws_vpc" "main" {}\n',
+        'modules/vpc/main.tf': null,
+        'new.tf': 'a\nb\n',
+        'old.tf': null,
+      },
+    })
+    // The base branch moves on after the feature branched off, which must not show up as a removal.
+    server.pushCommit({owner: OWNER, repo: REPO, branch: 'main', files: {'base-only.tf': 'x\n'}})
+    const headSha = server.branch(OWNER, REPO, 'feature') as string
+    const octokit = client(server)
+    await octokit.pulls.create({owner: OWNER, repo: REPO, title: 'Feature', head: 'feature', base: 'main'})
+
+    const blobSha = (text: string) => execFileSync('git', ['hash-object', '--stdin'], {input: text}).toString().trim()
+    const {data: files} = await octokit.pulls.listFiles({owner: OWNER, repo: REPO, pull_number: 1})
+    assert.deepEqual(
+      files.map(({filename, status, sha, additions, deletions, changes, previous_filename, patch}) => ({
+        filename,
+        status,
+        sha,
+        additions,
+        deletions,
+        changes,
+        previous_filename,
+        patch,
+      })),
+      [
+        {filename: 'README.md', status: 'modified', sha: blobSha('# infra\n\nManaged by idp.\n'), additions: 2, deletions: 0, changes: 2, previous_filename: undefined, patch: undefined},
+        {
+          filename: 'modules/network/main.tf',
+          status: 'renamed',
+          sha: blobSha('resource "aws_vpc" "main" {}\n'),
+          additions: 0,
+          deletions: 0,
+          changes: 0,
+          previous_filename: 'modules/vpc/main.tf',
+          patch: undefined,
+        },
+        {filename: 'new.tf', status: 'added', sha: blobSha('a\nb\n'), additions: 2, deletions: 0, changes: 2, previous_filename: undefined, patch: undefined},
+        {filename: 'old.tf', status: 'removed', sha: blobSha('locals {}\n'), additions: 0, deletions: 1, changes: 1, previous_filename: undefined, patch: undefined},
+      ],
+    )
+    assert.equal(files[0].contents_url, `${server.url}/repos/acme/infra/contents/README.md?ref=${headSha}`)
+    assert.equal(files[3].contents_url, `${server.url}/repos/acme/infra/contents/old.tf?ref=${baseSha}`)
+
+    const {data: detail} = await octokit.pulls.get({owner: OWNER, repo: REPO, pull_number: 1})
+    assert.equal(detail.changed_files, 4)
+    assert.equal(detail.additions, 4)
+    assert.equal(detail.deletions, 1)
+  })
+
+  it('paginates the files of a pull request', async function () {
+    seedRepository()
+    const many = Object.fromEntries(Array.from({length: 35}, (_, index) => [`envs/f${String(index).padStart(2, '0')}.tf`, `${index}\n`]))
+    server.pushCommit({owner: OWNER, repo: REPO, branch: 'many', files: many})
+    const octokit = client(server)
+    await octokit.pulls.create({owner: OWNER, repo: REPO, title: 'Many', head: 'many', base: 'main'})
+
+    const first = await octokit.pulls.listFiles({owner: OWNER, repo: REPO, pull_number: 1})
+    assert.equal(first.data.length, 30)
+    const url = `${server.url}/repos/acme/infra/pulls/1/files`
+    assert.equal(first.headers.link, `<${url}?page=2>; rel="next", <${url}?page=2>; rel="last"`)
+
+    const all = await octokit.paginate(octokit.pulls.listFiles, {owner: OWNER, repo: REPO, pull_number: 1, per_page: 20})
+    assert.deepEqual(all.map((file) => file.filename), Object.keys(many))
+    assert.deepEqual(server.requests.slice(-2).map((entry) => entry.query), [{per_page: '20'}, {per_page: '20', page: '2'}])
+  })
+
+  it('stores commit statuses of the token user', async function () {
+    const sha = seedRepository()
+    server.addToken('alice-token', {login: 'alice'})
+    const octokit = client(server, 'alice-token')
+
+    const {data: created, headers} = await octokit.repos.createCommitStatus({
+      owner: OWNER,
+      repo: REPO,
+      sha,
+      state: 'pending',
+      context: 'ci/plan',
+      target_url: 'http://127.0.0.1/plan/1',
+      description: 'Planning',
+    })
+    assert.equal(created.state, 'pending')
+    assert.equal(created.context, 'ci/plan')
+    assert.equal(created.target_url, 'http://127.0.0.1/plan/1')
+    assert.equal(created.description, 'Planning')
+    assert.equal(created.creator?.login, 'alice')
+    assert.equal(created.created_at, NOW)
+    assert.equal(created.url, `${server.url}/repos/acme/infra/statuses/${sha}`)
+    assert.equal(headers.location, created.url)
+
+    await octokit.repos.createCommitStatus({owner: OWNER, repo: REPO, sha, state: 'success', context: 'ci/plan'})
+    await octokit.repos.createCommitStatus({owner: OWNER, repo: REPO, sha, state: 'failure', context: 'lint'})
+    const {data: unnamed} = await octokit.repos.createCommitStatus({owner: OWNER, repo: REPO, sha, state: 'success'})
+    assert.equal(unnamed.context, 'default')
+
+    const {data: listed} = await octokit.repos.listCommitStatusesForRef({owner: OWNER, repo: REPO, ref: 'main'})
+    assert.deepEqual(
+      listed.map(({context, state}) => `${context} ${state}`),
+      ['default success', 'lint failure', 'ci/plan success', 'ci/plan pending'],
+    )
+
+    const combined = async () => (await octokit.repos.getCombinedStatusForRef({owner: OWNER, repo: REPO, ref: sha})).data
+    const failing = await combined()
+    assert.equal(failing.state, 'failure')
+    assert.equal(failing.total_count, 3)
+    assert.deepEqual(failing.statuses.map(({context, state}) => `${context} ${state}`), ['ci/plan success', 'lint failure', 'default success'])
+
+    // Contexts are case-insensitive, so `LINT` replaces `lint` in the combined status.
+    await octokit.repos.createCommitStatus({owner: OWNER, repo: REPO, sha, state: 'success', context: 'LINT'})
+    const passing = await combined()
+    assert.equal(passing.state, 'success')
+    assert.deepEqual(passing.statuses.map(({context, state}) => `${context} ${state}`), ['ci/plan success', 'default success', 'LINT success'])
+
+    assert.deepEqual(
+      server.statusesOf(OWNER, REPO, sha).map(({context, state, creator, createdAt}) => ({context, state, creator, createdAt})),
+      [
+        {context: 'ci/plan', state: 'pending', creator: 'alice', createdAt: NOW},
+        {context: 'ci/plan', state: 'success', creator: 'alice', createdAt: NOW},
+        {context: 'lint', state: 'failure', creator: 'alice', createdAt: NOW},
+        {context: 'default', state: 'success', creator: 'alice', createdAt: NOW},
+        {context: 'LINT', state: 'success', creator: 'alice', createdAt: NOW},
+      ],
+    )
+
+    server.addStatus(OWNER, REPO, sha, {context: 'seeded', state: 'error'})
+    assert.deepEqual(server.statusesOf(OWNER, REPO, sha).at(-1), {
+      context: 'seeded',
+      state: 'error',
+      targetUrl: null,
+      description: null,
+      creator: null,
+      createdAt: NOW,
+    })
+    assert.equal((await combined()).state, 'failure')
+  })
+
+  it('rejects statuses on unknown commits', async function () {
+    seedRepository()
+    const octokit = client(server)
+
+    for (const sha of ['main', 'a'.repeat(40)]) {
+      const error = await rejection(octokit.repos.createCommitStatus({owner: OWNER, repo: REPO, sha, state: 'success'}))
+      assert.equal(error.status, 422, sha)
+      assert.equal((error.response?.data as {message: string}).message, `No commit found for SHA: ${sha}`, sha)
+    }
+
+    const unknownRef = await rejection(octokit.repos.listCommitStatusesForRef({owner: OWNER, repo: REPO, ref: 'nope'}))
+    assert.equal(unknownRef.status, 404)
+  })
+
+  it('stores comments of the token user', async function () {
+    seedRepository()
+    server.pushCommit({owner: OWNER, repo: REPO, branch: 'feature', files: {'x.tf': 'x\n'}})
+    server.addToken('alice-token', {login: 'alice'})
+    server.addToken('bob-token', {login: 'bob'})
+    const alice = client(server, 'alice-token')
+    const bob = client(server, 'bob-token')
+    await alice.pulls.create({owner: OWNER, repo: REPO, title: 'Feature', head: 'feature', base: 'main'})
+
+    const {data: first, headers} = await bob.issues.createComment({owner: OWNER, repo: REPO, issue_number: 1, body: 'Policy: needs approval'})
+    assert.equal(first.user?.login, 'bob')
+    assert.equal(first.body, 'Policy: needs approval')
+    assert.equal(first.created_at, NOW)
+    assert.equal(first.author_association, 'COLLABORATOR')
+    assert.equal(first.issue_url, `${server.url}/repos/acme/infra/issues/1`)
+    assert.equal(first.html_url, `${server.url}/acme/infra/pull/1#issuecomment-${first.id}`)
+    assert.equal(headers.location, `${server.url}/repos/acme/infra/issues/comments/${first.id}`)
+    await alice.issues.createComment({owner: OWNER, repo: REPO, issue_number: 1, body: 'Thanks'})
+
+    const {data: listed} = await bob.issues.listComments({owner: OWNER, repo: REPO, issue_number: 1})
+    assert.deepEqual(listed.map((comment) => [comment.user?.login, comment.body]), [
+      ['bob', 'Policy: needs approval'],
+      ['alice', 'Thanks'],
+    ])
+    const page = await bob.issues.listComments({owner: OWNER, repo: REPO, issue_number: 1, per_page: 1, page: 2})
+    assert.deepEqual(page.data.map((comment) => comment.body), ['Thanks'])
+    const url = `${server.url}/repos/acme/infra/issues/1/comments`
+    assert.equal(page.headers.link, `<${url}?per_page=1&page=1>; rel="prev", <${url}?per_page=1&page=1>; rel="first"`)
+    const later = await bob.issues.listComments({owner: OWNER, repo: REPO, issue_number: 1, since: '2024-05-02T00:00:00Z'})
+    assert.deepEqual(later.data, [])
+
+    assert.deepEqual(server.commentsOf(OWNER, REPO, 1), [
+      {id: first.id, user: 'bob', body: 'Policy: needs approval', createdAt: NOW},
+      {id: listed[1].id, user: 'alice', body: 'Thanks', createdAt: NOW},
+    ])
+    const {data: detail} = await bob.pulls.get({owner: OWNER, repo: REPO, pull_number: 1})
+    assert.equal(detail.comments, 2)
+
+    const blank = await rejection(bob.issues.createComment({owner: OWNER, repo: REPO, issue_number: 1, body: ' '}))
+    assert.equal(blank.status, 422)
+    const missing = await rejection(bob.issues.createComment({owner: OWNER, repo: REPO, issue_number: 9, body: 'x'}))
+    assert.equal(missing.status, 404)
+    assert.equal(server.commentsOf(OWNER, REPO, 1).length, 2)
+  })
+
+  it('creates reviews as the token user', async function () {
+    seedRepository()
+    server.pushCommit({owner: OWNER, repo: REPO, branch: 'feature', files: {'x.tf': 'x\n'}})
+    server.addToken('alice-token', {login: 'alice'})
+    server.addToken('bob-token', {login: 'bob'})
+    const alice = client(server, 'alice-token')
+    const bob = client(server, 'bob-token')
+    const {data: pull} = await alice.pulls.create({owner: OWNER, repo: REPO, title: 'Feature', head: 'feature', base: 'main'})
+    await alice.pulls.requestReviewers({owner: OWNER, repo: REPO, pull_number: 1, reviewers: ['bob', 'carol']})
+
+    const {data: approval} = await bob.pulls.createReview({owner: OWNER, repo: REPO, pull_number: 1, event: 'APPROVE', body: 'Looks right'})
+    assert.equal(approval.state, 'APPROVED')
+    assert.equal(approval.user?.login, 'bob')
+    assert.equal(approval.body, 'Looks right')
+    assert.equal(approval.commit_id, pull.head.sha)
+    assert.equal(approval.submitted_at, NOW)
+    // A submitted review fulfils the reviewer's review request.
+    assert.deepEqual(server.pullRequests(OWNER, REPO)[0].requestedReviewers, ['carol'])
+
+    const ownApproval = await rejection(alice.pulls.createReview({owner: OWNER, repo: REPO, pull_number: 1, event: 'APPROVE'}))
+    assert.equal(ownApproval.status, 422)
+    assert.deepEqual(ownApproval.response?.data, {
+      message: 'Unprocessable Entity',
+      errors: ['Can not approve your own pull request'],
+      documentation_url: 'https://docs.github.com/rest/pulls/reviews#create-a-review-for-a-pull-request',
+      status: '422',
+    })
+    const ownChanges = await rejection(
+      alice.pulls.createReview({owner: OWNER, repo: REPO, pull_number: 1, event: 'REQUEST_CHANGES', body: 'No'}),
+    )
+    assert.deepEqual((ownChanges.response?.data as {errors: unknown}).errors, ['Can not request changes on your own pull request'])
+    const noBody = await rejection(bob.pulls.createReview({owner: OWNER, repo: REPO, pull_number: 1, event: 'REQUEST_CHANGES'}))
+    assert.equal(noBody.status, 422)
+
+    const {data: comment} = await alice.pulls.createReview({owner: OWNER, repo: REPO, pull_number: 1, event: 'COMMENT', body: 'Plan attached'})
+    assert.equal(comment.state, 'COMMENTED')
+
+    const newHead = server.pushCommit({owner: OWNER, repo: REPO, branch: 'feature', files: {'y.tf': 'y\n'}})
+    const {data: changes} = await bob.pulls.createReview({
+      owner: OWNER,
+      repo: REPO,
+      pull_number: 1,
+      event: 'REQUEST_CHANGES',
+      body: 'Revert y.tf',
+      commit_id: pull.head.sha,
+    })
+    assert.equal(changes.commit_id, pull.head.sha)
+    const {data: pending} = await bob.pulls.createReview({owner: OWNER, repo: REPO, pull_number: 1})
+    assert.equal(pending.state, 'PENDING')
+    assert.equal(pending.commit_id, newHead)
+    assert.equal(pending.submitted_at, undefined)
+    const secondPending = await rejection(bob.pulls.createReview({owner: OWNER, repo: REPO, pull_number: 1}))
+    assert.deepEqual((secondPending.response?.data as {errors: unknown}).errors, ['User can only have one pending review per pull request'])
+
+    const states = async (octokit: Octokit) =>
+      (await octokit.pulls.listReviews({owner: OWNER, repo: REPO, pull_number: 1})).data.map((review) => `${review.user?.login} ${review.state}`)
+    // A pending review is visible only to its author.
+    assert.deepEqual(await states(alice), ['bob APPROVED', 'alice COMMENTED', 'bob CHANGES_REQUESTED'])
+    assert.deepEqual(await states(bob), ['bob APPROVED', 'alice COMMENTED', 'bob CHANGES_REQUESTED', 'bob PENDING'])
+  })
+
+  it('lists and removes requested reviewers', async function () {
+    seedRepository()
+    server.addTeam(OWNER, 'security')
+    server.pushCommit({owner: OWNER, repo: REPO, branch: 'feature', files: {'x.tf': 'x\n'}})
+    const octokit = client(server)
+    await octokit.pulls.create({owner: OWNER, repo: REPO, title: 'Feature', head: 'feature', base: 'main'})
+    await octokit.pulls.requestReviewers({
+      owner: OWNER,
+      repo: REPO,
+      pull_number: 1,
+      reviewers: ['bob', 'carol'],
+      team_reviewers: ['platform', 'security'],
+    })
+
+    const requested = async () => {
+      const {data} = await octokit.pulls.listRequestedReviewers({owner: OWNER, repo: REPO, pull_number: 1})
+      return {users: data.users.map((user) => user.login), teams: data.teams.map((team) => team.slug)}
+    }
+    assert.deepEqual(await requested(), {users: ['bob', 'carol'], teams: ['platform', 'security']})
+
+    const {data: updated} = await octokit.pulls.removeRequestedReviewers({
+      owner: OWNER,
+      repo: REPO,
+      pull_number: 1,
+      reviewers: ['CAROL', 'nobody'],
+      team_reviewers: ['platform'],
+    })
+    assert.deepEqual(updated.requested_reviewers?.map((user) => user.login), ['bob'])
+    assert.deepEqual(updated.requested_teams?.map((team) => team.slug), ['security'])
+    assert.deepEqual(await requested(), {users: ['bob'], teams: ['security']})
+    assert.deepEqual(server.pullRequests(OWNER, REPO)[0].requestedTeams, ['security'])
+  })
+
+  it('lists open pull requests with their age and labels', async function () {
+    seedRepository()
+    const octokit = client(server)
+    for (let index = 1; index <= 33; index += 1) {
+      server.pushCommit({owner: OWNER, repo: REPO, branch: `change-${index}`, files: {[`f${index}.tf`]: `${index}\n`}})
+      await octokit.pulls.create({owner: OWNER, repo: REPO, title: `Change ${index}`, head: `change-${index}`, base: 'main'})
+    }
+
+    await octokit.pulls.update({owner: OWNER, repo: REPO, pull_number: 2, state: 'closed'})
+    await octokit.issues.addLabels({owner: OWNER, repo: REPO, issue_number: 7, labels: ['idp:needs-approval']})
+    server.setPullRequestCreatedAt(OWNER, REPO, 7, '2024-04-01T09:30:00Z')
+    server.setPullRequestCreatedAt(OWNER, REPO, 9, new Date('2024-04-20T00:00:00Z'))
+    assert.throws(() => server.setPullRequestCreatedAt(OWNER, REPO, 9, 'yesterday'), /invalid date yesterday/)
+
+    const open = await octokit.paginate(octokit.pulls.list, {owner: OWNER, repo: REPO, state: 'open', sort: 'created', direction: 'asc', per_page: 10})
+    assert.equal(open.length, 32)
+    assert.deepEqual(open.slice(0, 4).map((pull) => [pull.number, pull.created_at]), [
+      [7, '2024-04-01T09:30:00Z'],
+      [9, '2024-04-20T00:00:00Z'],
+      [1, NOW],
+      [3, NOW],
+    ])
+    assert.deepEqual(open[0].labels.map((label) => label.name), ['idp:needs-approval'])
+    assert.deepEqual(open[1].labels, [])
+    assert.equal(open.some((pull) => pull.number === 2), false)
+    assert.deepEqual(server.requests.slice(-4).map((entry) => entry.query.page), [undefined, '2', '3', '4'])
+  })
+
+  it('enables auto-merge through GraphQL', async function () {
+    seedRepository()
+    server.pushCommit({owner: OWNER, repo: REPO, branch: 'feature', files: {'x.tf': 'x\n'}})
+    server.addToken('alice-token', {login: 'alice'})
+    const octokit = client(server, 'alice-token')
+    const {data: created} = await octokit.pulls.create({owner: OWNER, repo: REPO, title: 'Feature', head: 'feature', base: 'main', body: 'Adds x'})
+    const {data: fetched} = await octokit.pulls.get({owner: OWNER, repo: REPO, pull_number: 1})
+    assert.equal(fetched.node_id, created.node_id)
+    assert.equal(fetched.auto_merge, null)
+
+    const query =
+      'mutation($pullRequestId: ID!, $mergeMethod: PullRequestMergeMethod) { enablePullRequestAutoMerge(input: {pullRequestId: $pullRequestId, mergeMethod: $mergeMethod}) { pullRequest { number autoMergeRequest { enabledAt mergeMethod } } } }'
+    const variables = {pullRequestId: created.node_id, mergeMethod: 'SQUASH'}
+    const result = await octokit.graphql(query, variables)
+    assert.deepEqual(result, {
+      enablePullRequestAutoMerge: {pullRequest: {number: 1, autoMergeRequest: {enabledAt: NOW, mergeMethod: 'SQUASH'}}},
+    })
+
+    const {data: merged} = await octokit.pulls.get({owner: OWNER, repo: REPO, pull_number: 1})
+    assert.equal(merged.auto_merge?.enabled_by.login, 'alice')
+    assert.equal(merged.auto_merge?.merge_method, 'squash')
+    assert.equal(merged.auto_merge?.commit_title, 'Feature (#1)')
+    assert.equal(merged.auto_merge?.commit_message, 'Adds x')
+    assert.deepEqual(server.pullRequests(OWNER, REPO)[0].autoMerge, {mergeMethod: 'SQUASH', enabledBy: 'alice'})
+
+    const graphQLRequest = server.requests.find((entry) => entry.path === '/graphql')
+    assert.deepEqual(
+      {method: graphQLRequest?.method, query: graphQLRequest?.query, body: graphQLRequest?.body, status: graphQLRequest?.status},
+      {method: 'POST', query: {}, body: {query, variables}, status: 200},
+    )
+
+    // Literal input, aliases, fragments, directives and __typename work as in GraphQL.
+    const literal = `
+      mutation Enable($skip: Boolean = true) {
+        merge: enablePullRequestAutoMerge(input: {pullRequestId: "${created.node_id}", mergeMethod: MERGE, commitHeadline: "Ship it", clientMutationId: "m1"}) {
+          __typename
+          clientMutationId
+          actor { login }
+          pullRequest { ...Fields title @skip(if: $skip) }
+        }
+      }
+      fragment Fields on PullRequest { id state autoMergeRequest { mergeMethod commitHeadline enabledBy { ... on Actor { login } } } }
+    `
+    assert.deepEqual(await octokit.graphql(literal), {
+      merge: {
+        __typename: 'EnablePullRequestAutoMergePayload',
+        clientMutationId: 'm1',
+        actor: {login: 'alice'},
+        pullRequest: {
+          id: created.node_id,
+          state: 'OPEN',
+          autoMergeRequest: {mergeMethod: 'MERGE', commitHeadline: 'Ship it', enabledBy: {login: 'alice'}},
+        },
+      },
+    })
+
+    await octokit.pulls.update({owner: OWNER, repo: REPO, pull_number: 1, state: 'closed'})
+    assert.equal((await octokit.pulls.get({owner: OWNER, repo: REPO, pull_number: 1})).data.auto_merge, null)
+  })
+
+  it('rejects auto-merge as GitHub does', async function () {
+    server.createRepository({owner: OWNER, name: REPO, allowAutoMerge: false})
+    server.pushCommit({owner: OWNER, repo: REPO, branch: 'feature', files: {'x.tf': 'x\n'}})
+    const octokit = client(server)
+    const {data: pull} = await octokit.pulls.create({owner: OWNER, repo: REPO, title: 'Feature', head: 'feature', base: 'main'})
+    const {data: repository} = await octokit.repos.get({owner: OWNER, repo: REPO})
+    assert.equal(repository.allow_auto_merge, false)
+
+    const query = 'mutation($id: ID!) {\n  enablePullRequestAutoMerge(input: {pullRequestId: $id}) { pullRequest { number } }\n}'
+    const enable = (id: string) => octokit.request('POST /graphql', {query, variables: {id}})
+
+    const notAllowed = await enable(pull.node_id)
+    assert.equal(notAllowed.status, 200)
+    assert.deepEqual(notAllowed.data, {
+      data: {enablePullRequestAutoMerge: null},
+      errors: [
+        {
+          type: 'UNPROCESSABLE',
+          path: ['enablePullRequestAutoMerge'],
+          locations: [{line: 2, column: 3}],
+          message: 'Pull request Auto merge is not allowed for this repository',
+        },
+      ],
+    })
+
+    const unknown = await enable('PR_unknown')
+    assert.deepEqual((unknown.data as {errors: Array<{type: string; message: string}>}).errors.map(({type, message}) => ({type, message})), [
+      {type: 'NOT_FOUND', message: "Could not resolve to a node with the global id of 'PR_unknown'."},
+    ])
+    const wrongType = await enable(repository.node_id)
+    assert.equal(
+      (wrongType.data as {errors: Array<{message: string}>}).errors[0].message,
+      `Could not resolve to PullRequest node with the global id of '${repository.node_id}'.`,
+    )
+
+    const thrown = await rejection(octokit.graphql(query, {id: pull.node_id}))
+    assert.equal(thrown.message.includes('Pull request Auto merge is not allowed for this repository'), true)
+    assert.equal((await octokit.pulls.get({owner: OWNER, repo: REPO, pull_number: 1})).data.auto_merge, null)
+    assert.deepEqual(server.unhandled, [])
+  })
+
+  it('returns errors for other GraphQL requests', async function () {
+    seedRepository()
+    server.pushCommit({owner: OWNER, repo: REPO, branch: 'feature', files: {'x.tf': 'x\n'}})
+    const octokit = client(server)
+    const {data: pull} = await octokit.pulls.create({owner: OWNER, repo: REPO, title: 'Feature', head: 'feature', base: 'main'})
+    const send = async (body: Record<string, unknown>) => {
+      const response = await octokit.request('POST /graphql', body)
+      assert.equal(response.status, 200)
+      return (response.data as {errors?: Array<{message: string}>}).errors?.map((error) => error.message) ?? []
+    }
+
+    const viewer = await send({query: '{ viewer { login } }'})
+    assert.equal(viewer.length, 1)
+    assert.match(viewer[0], /does not implement query operations; it supports only the mutation enablePullRequestAutoMerge/)
+    const otherMutation = await send({query: 'mutation { mergePullRequest(input: {pullRequestId: "x"}) { clientMutationId } }'})
+    assert.match(otherMutation[0], /does not implement the mutation mergePullRequest/)
+    const otherField = await send({
+      query: `mutation { enablePullRequestAutoMerge(input: {pullRequestId: "${pull.node_id}"}) { pullRequest { commits { totalCount } } } }`,
+    })
+    assert.match(otherField[0], /does not model the field 'commits' of type 'PullRequest'/)
+    assert.deepEqual(server.unhandled.map((entry) => [entry.method, entry.path]), [
+      ['POST', '/graphql'],
+      ['POST', '/graphql'],
+      ['POST', '/graphql'],
+    ])
+    assert.deepEqual(server.violations, [])
+
+    const invalid: Array<[Record<string, unknown>, string]> = [
+      [{variables: {}}, 'A query attribute must be specified and must be a string.'],
+      [{query: 'mutation { enablePullRequestAutoMerge(input: {pullRequestId: "x"}) { pullRequest { number } }'}, 'Parse error on end of file at [1, 94]'],
+      [
+        {query: 'mutation($id: String!) { enablePullRequestAutoMerge(input: {pullRequestId: $id}) { clientMutationId } }', variables: {id: 'x'}},
+        'Type mismatch on variable $id and argument pullRequestId (String! / ID!)',
+      ],
+      [
+        {query: 'mutation($id: ID!) { enablePullRequestAutoMerge(input: {pullRequestId: $id}) { clientMutationId } }'},
+        'Variable $id of type ID! was provided invalid value',
+      ],
+      [
+        {query: 'mutation { enablePullRequestAutoMerge(input: {pullRequestId: "x", mergeMethod: "SQUASH"}) { clientMutationId } }'},
+        "Argument 'mergeMethod' has an invalid value. Expected type 'PullRequestMergeMethod'",
+      ],
+      [
+        {query: 'mutation { enablePullRequestAutoMerge(input: {id: "x"}) { clientMutationId } }'},
+        "InputObject 'EnablePullRequestAutoMergeInput' doesn't accept argument 'id'",
+      ],
+      [
+        {query: 'mutation { enablePullRequestAutoMerge(input: {pullRequestId: "x"}) { pullRequest } }'},
+        "Field must have selections (field 'pullRequest' returns PullRequest but has no selections. Did you mean 'pullRequest { ... }'?)",
+      ],
+    ]
+    for (const [body, message] of invalid) assert.deepEqual(await send(body), [message], message)
+    assert.deepEqual(
+      server.violations.map(({operationId, part, message}) => ({operationId, part, message})),
+      invalid.map(([, message]) => ({operationId: 'graphql', part: 'graphql', message})),
+    )
+    server.violations.splice(0)
+    assert.equal(server.pullRequests(OWNER, REPO)[0].autoMerge, null)
+
+    const anonymous = await rejection(new Octokit({baseUrl: server.url, log: quietLog}).graphql('{ viewer { login } }'))
+    assert.equal(anonymous.status, 401)
+    assert.equal((anonymous.response?.data as {message: string}).message, 'This endpoint requires you to be authenticated.')
+
+    server.inject({path: '/graphql', status: 502})
+    const unavailable = await rejection(octokit.graphql('{ viewer { login } }'))
+    assert.equal(unavailable.status, 502)
+  })
+
   it('records unhandled requests', async function () {
     seedRepository()
     const octokit = client(server)
@@ -759,6 +1379,21 @@ describe('GitHubTestServer with a path prefix', function () {
         {method: 'GET', path: '/', status: 200},
       ],
     )
+  })
+
+  it('serves GraphQL at /api/graphql', async function () {
+    server.createRepository({owner: OWNER, name: REPO})
+    server.pushCommit({owner: OWNER, repo: REPO, branch: 'feature', files: {'x.tf': 'x\n'}})
+    const octokit = client(server)
+    const {data: pull} = await octokit.pulls.create({owner: OWNER, repo: REPO, title: 'Feature', head: 'feature', base: 'main'})
+
+    const query = 'mutation($id: ID!) { enablePullRequestAutoMerge(input: {pullRequestId: $id, mergeMethod: REBASE}) { pullRequest { autoMergeRequest { mergeMethod } } } }'
+    const result = await octokit.graphql(query, {id: pull.node_id})
+    assert.deepEqual(result, {enablePullRequestAutoMerge: {pullRequest: {autoMergeRequest: {mergeMethod: 'REBASE'}}}})
+    assert.deepEqual(server.requests.at(-1)?.path, '/graphql')
+
+    const misplaced = await fetch(`${server.url}/graphql`, {method: 'POST', body: JSON.stringify({query})})
+    assert.equal(misplaced.status, 404)
   })
 })
 

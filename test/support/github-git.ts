@@ -243,6 +243,19 @@ export class GitObjectStore {
     return write(root)
   }
 
+  /** Finds the entry at `path` (such as `modules/vpc/main.tf`) below a tree, or returns undefined. */
+  entryAt(treeSha: string, path: string): TreeEntry | undefined {
+    let entry: TreeEntry | undefined
+    let tree = this.tree(treeSha)
+    for (const name of path.split('/')) {
+      entry = tree?.entries.find((candidate) => candidate.name === name)
+      if (!entry) return undefined
+      tree = entry.type === 'tree' ? this.tree(entry.sha) : undefined
+    }
+
+    return entry
+  }
+
   /** Lists a tree's entries, and with `recursive` those of its subtrees, each subtree before its content. */
   listTree(treeSha: string, recursive: boolean, prefix = ''): ListedEntry[] {
     const tree = this.tree(treeSha)
@@ -292,13 +305,6 @@ export class GitObjectStore {
   }
 }
 
-/** Change counts between two trees, as `git diff --numstat` reports them. */
-export interface DiffStats {
-  changedFiles: number
-  additions: number
-  deletions: number
-}
-
 /** Upper bound of line pairs that `countLineChanges` compares before it counts every line as changed. */
 const MAX_LINE_COMPARISONS = 25_000_000
 
@@ -319,26 +325,68 @@ export function findMergeBase(store: GitObjectStore, base: string, head: string)
   return undefined
 }
 
-/** Counts changed files and added and deleted lines between two trees. Binary files count no lines. */
-export function diffTrees(store: GitObjectStore, fromTree: string, toTree: string): DiffStats {
+/** Change of one path between two trees, as one entry of `git diff --find-renames --numstat`. */
+export interface FileChange {
+  /** Path in the newer tree, or in the older tree for a removed file. */
+  path: string
+  status: 'added' | 'removed' | 'modified' | 'renamed'
+  /** Path in the older tree of a renamed file. */
+  previousPath?: string
+  /** Entry in the older tree, undefined for an added file. */
+  before?: LeafEntry
+  /** Entry in the newer tree, undefined for a removed file. */
+  after?: LeafEntry
+  additions: number
+  deletions: number
+}
+
+/**
+ * Lists the changed files between two trees, sorted by path as git prints them.
+ * Binary files count no lines.
+ *
+ * NOTE: only exact renames are detected (an added file with the blob and mode
+ * of a removed one). git and GitHub also pair files that are at least 50%
+ * similar, which this reports as one removed and one added file.
+ */
+export function diffTreeFiles(store: GitObjectStore, fromTree: string, toTree: string): FileChange[] {
   const before = store.flattenTree(fromTree)
   const after = store.flattenTree(toTree)
-  const stats: DiffStats = {changedFiles: 0, additions: 0, deletions: 0}
+  const changes: FileChange[] = []
+  const removed = new Map<string, FileChange>()
 
   for (const path of new Set([...before.keys(), ...after.keys()])) {
     const old = before.get(path)
     const current = after.get(path)
     if (old?.sha === current?.sha && old?.mode === current?.mode) continue
 
-    stats.changedFiles += 1
-    const oldContent = old?.type === 'blob' ? store.blob(old.sha)?.content : undefined
-    const newContent = current?.type === 'blob' ? store.blob(current.sha)?.content : undefined
-    const changes = countLineChanges(oldContent ?? Buffer.alloc(0), newContent ?? Buffer.alloc(0))
-    stats.additions += changes.additions
-    stats.deletions += changes.deletions
+    const lines = countLineChanges(leafContent(store, old), leafContent(store, current))
+    let status: FileChange['status'] = 'modified'
+    if (old === undefined) status = 'added'
+    if (current === undefined) status = 'removed'
+
+    const change: FileChange = {path, status, before: old, after: current, ...lines}
+    changes.push(change)
+    if (status === 'removed') removed.set(`${old?.mode} ${old?.sha}`, change)
   }
 
-  return stats
+  const renamed = new Set<FileChange>()
+  for (const change of changes) {
+    if (change.status !== 'added') continue
+    const source = removed.get(`${change.after?.mode} ${change.after?.sha}`)
+    if (source === undefined || renamed.has(source)) continue
+
+    renamed.add(source)
+    Object.assign(change, {status: 'renamed', previousPath: source.path, before: source.before, additions: 0, deletions: 0})
+  }
+
+  const remaining = changes.filter((change) => !renamed.has(change))
+  return remaining.sort((a, b) => Buffer.compare(Buffer.from(a.path), Buffer.from(b.path)))
+}
+
+/** Returns the content of a file entry, or nothing for a missing entry or a submodule. */
+function leafContent(store: GitObjectStore, leaf: LeafEntry | undefined): Buffer {
+  const content = leaf?.type === 'blob' ? store.blob(leaf.sha)?.content : undefined
+  return content ?? Buffer.alloc(0)
 }
 
 function splitLines(content: Buffer): string[] {

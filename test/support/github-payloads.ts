@@ -2,13 +2,17 @@
  * JSON bodies that the GitHub test server sends, shaped like api.github.com's
  * and complete enough to pass the schemas of GitHub's OpenAPI description.
  */
-import {formatSignatureDate, type CommitObject, type ListedEntry} from './github-git.js'
+import {formatSignatureDate, type CommitObject, type FileChange, type ListedEntry} from './github-git.js'
 import {
   pullRequestHeadSha,
   type Account,
+  type AutoMergeState,
+  type CommentState,
   type LabelState,
   type PullRequestState,
   type RepositoryState,
+  type ReviewState,
+  type StatusState,
   type TeamState,
 } from './github-state.js'
 
@@ -33,12 +37,18 @@ export function nodeId(type: string, id: number | string): string {
   return Buffer.from(`0${type.length}:${type}${id}`).toString('base64')
 }
 
+/**
+ * Error details of a 422: objects such as `{resource, field, code}`, or plain
+ * messages where the operation declares `validation-error-simple`.
+ */
+export type ErrorDetail = Record<string, string> | string
+
 /** Builds GitHub's error body, such as `{message: "Not Found", documentation_url, status: "404"}`. */
 export function errorPayload(
   status: number,
   message: string,
   documentationUrl: string,
-  errors?: Array<Record<string, string>>,
+  errors?: ErrorDetail[],
 ): Record<string, unknown> {
   const body: Record<string, unknown> = {message}
   if (errors) body.errors = errors
@@ -195,6 +205,7 @@ export function repositoryPayload(context: PayloadContext, repository: Repositor
     open_issues: openIssues,
     watchers: 0,
     default_branch: repository.defaultBranch,
+    allow_auto_merge: repository.allowAutoMerge,
     permissions: {admin: true, maintain: true, push: true, triage: true, pull: true},
     network_count: 0,
     subscribers_count: 0,
@@ -438,6 +449,8 @@ export interface PullRequestReferences {
   stats?: PullRequestStats
   /** Whether GitHub is still computing mergeability, as right after creation. */
   mergeabilityPending?: boolean
+  /** Account that enabled auto-merge, when the pull request has it enabled. */
+  autoMergeEnabledBy?: Account
 }
 
 /** Builds a `pull-request` when `references.stats` is given, else a `pull-request-simple`. */
@@ -504,8 +517,8 @@ export function pullRequestPayload(
       commits: {href: `${url}/commits`},
       statuses: {href: `${repositoryUrl}/statuses/${headSha}`},
     },
-    author_association: references.author.id === repository.owner.id ? 'OWNER' : 'COLLABORATOR',
-    auto_merge: null,
+    author_association: authorAssociation(repository, references.author),
+    auto_merge: pull.autoMerge ? autoMergePayload(context, pull.autoMerge, references.autoMergeEnabledBy) : null,
     active_lock_reason: null,
   }
 
@@ -522,12 +535,185 @@ export function pullRequestPayload(
     rebaseable: mergeable ? true : null,
     mergeable_state: mergeable ? 'clean' : 'unknown',
     merged_by: null,
-    comments: 0,
+    comments: pull.comments?.length ?? 0,
     review_comments: 0,
     maintainer_can_modify: pull.maintainerCanModify,
     commits: stats.commits,
     additions: stats.additions,
     deletions: stats.deletions,
     changed_files: stats.changedFiles,
+  }
+}
+
+/**
+ * Returns the `author_association` of an account in a repository: `OWNER`
+ * for the owner, `COLLABORATOR` for anyone else, because the fake models no
+ * organization membership or commit history.
+ */
+export function authorAssociation(repository: RepositoryState, account: Account): string {
+  return account.id === repository.owner.id ? 'OWNER' : 'COLLABORATOR'
+}
+
+/** Builds the REST `auto-merge` of a pull request. */
+function autoMergePayload(context: PayloadContext, autoMerge: AutoMergeState, enabledBy: Account | undefined): Record<string, unknown> {
+  if (!enabledBy) throw new Error(`the account ${autoMerge.enabledBy} that enabled auto-merge was not passed`)
+  return {
+    enabled_by: userPayload(context, enabledBy),
+    merge_method: autoMerge.mergeMethod.toLowerCase(),
+    commit_title: autoMerge.commitTitle,
+    commit_message: autoMerge.commitMessage,
+  }
+}
+
+/** Builds a `status`, the commit status that "Create a commit status" and "List commit statuses" return. */
+export function statusPayload(
+  context: PayloadContext,
+  repository: RepositoryState,
+  sha: string,
+  status: StatusState,
+  creator: Account | undefined,
+): Record<string, unknown> {
+  return {
+    url: `${repositoryApiUrl(context, repository)}/statuses/${sha}`,
+    avatar_url: creator ? (userPayload(context, creator).avatar_url as string) : null,
+    id: status.id,
+    node_id: nodeId('StatusContext', status.id),
+    state: status.state,
+    description: status.description,
+    target_url: status.targetUrl,
+    context: status.context,
+    created_at: status.createdAt,
+    updated_at: status.createdAt,
+    creator: creator ? userPayload(context, creator) : null,
+  }
+}
+
+/** Builds an `issue-comment` on a pull request's conversation. */
+export function commentPayload(
+  context: PayloadContext,
+  repository: RepositoryState,
+  pull: PullRequestState,
+  comment: CommentState,
+  author: Account,
+): Record<string, unknown> {
+  const url = repositoryApiUrl(context, repository)
+  return {
+    id: comment.id,
+    node_id: nodeId('IssueComment', comment.id),
+    url: `${url}/issues/comments/${comment.id}`,
+    html_url: `${context.webUrl}/${repository.owner.login}/${repository.name}/pull/${pull.number}#issuecomment-${comment.id}`,
+    body: comment.body,
+    user: userPayload(context, author),
+    created_at: comment.createdAt,
+    updated_at: comment.updatedAt,
+    issue_url: `${url}/issues/${pull.number}`,
+    author_association: authorAssociation(repository, author),
+    performed_via_github_app: null,
+  }
+}
+
+/** Builds a `pull-request-review`. A pending review has no `submitted_at`, as on GitHub. */
+export function reviewPayload(
+  context: PayloadContext,
+  repository: RepositoryState,
+  pull: PullRequestState,
+  review: ReviewState,
+  reviewer: Account,
+): Record<string, unknown> {
+  const pullUrl = `${repositoryApiUrl(context, repository)}/pulls/${pull.number}`
+  const htmlUrl = `${context.webUrl}/${repository.owner.login}/${repository.name}/pull/${pull.number}#pullrequestreview-${review.id}`
+  const payload: Record<string, unknown> = {
+    id: review.id,
+    node_id: nodeId('PullRequestReview', review.id),
+    user: userPayload(context, reviewer),
+    body: review.body ?? '',
+    state: review.state,
+    html_url: htmlUrl,
+    pull_request_url: pullUrl,
+    _links: {html: {href: htmlUrl}, pull_request: {href: pullUrl}},
+    commit_id: review.commitId,
+    author_association: authorAssociation(repository, reviewer),
+  }
+  if (review.submittedAt !== undefined) payload.submitted_at = review.submittedAt
+  return payload
+}
+
+/**
+ * Builds a `diff-entry` of "List pull requests files". Links point at the
+ * head commit, or at `baseSha` for a removed file, which the head lacks.
+ */
+export function diffEntryPayload(
+  context: PayloadContext,
+  repository: RepositoryState,
+  change: FileChange,
+  commits: {headSha: string; baseSha: string},
+): Record<string, unknown> {
+  const ref = change.status === 'removed' ? commits.baseSha : commits.headSha
+  const path = encodePath(change.path)
+  const webUrl = `${context.webUrl}/${repository.owner.login}/${repository.name}`
+  const entry: Record<string, unknown> = {
+    sha: (change.after ?? change.before)?.sha ?? null,
+    filename: change.path,
+    status: change.status,
+    additions: change.additions,
+    deletions: change.deletions,
+    changes: change.additions + change.deletions,
+    blob_url: `${webUrl}/blob/${ref}/${path}`,
+    raw_url: `${webUrl}/raw/${ref}/${path}`,
+    contents_url: `${repositoryApiUrl(context, repository)}/contents/${path}?ref=${ref}`,
+  }
+  if (change.previousPath !== undefined) entry.previous_filename = change.previousPath
+  return entry
+}
+
+/** Percent-encodes each component of a file path, keeping the slashes between them. */
+export function encodePath(path: string): string {
+  return path.split('/').map(encodeURIComponent).join('/')
+}
+
+/** Kind of a repository content item, as "Get repository content" spells it. */
+export type ContentType = 'file' | 'dir' | 'symlink' | 'submodule'
+
+/** Item of "Get repository content", before the fields that only some kinds have. */
+export interface ContentItem {
+  type: ContentType
+  path: string
+  /** Blob id of a file or symlink, tree id of a directory, commit id of a submodule. */
+  sha: string
+  size: number
+}
+
+/**
+ * Builds the fields that every kind of content item has (`content-directory`
+ * items and the start of `content-file`, `content-symlink` and
+ * `content-submodule`). `ref` is the branch, tag or commit as the request
+ * named it.
+ */
+export function contentItemPayload(
+  context: PayloadContext,
+  repository: RepositoryState,
+  ref: string,
+  item: ContentItem,
+): Record<string, unknown> {
+  const apiUrl = repositoryApiUrl(context, repository)
+  const webUrl = `${context.webUrl}/${repository.owner.login}/${repository.name}`
+  const path = encodePath(item.path)
+  const self = `${apiUrl}/contents/${path}?ref=${encodeURIComponent(ref)}`
+  const blob = item.type === 'file' || item.type === 'symlink'
+  let gitUrl: string | null = null
+  if (blob) gitUrl = `${apiUrl}/git/blobs/${item.sha}`
+  if (item.type === 'dir') gitUrl = `${apiUrl}/git/trees/${item.sha}`
+  const htmlUrl = item.type === 'submodule' ? null : `${webUrl}/${item.type === 'dir' ? 'tree' : 'blob'}/${ref}/${path}`
+  return {
+    type: item.type,
+    size: item.size,
+    name: item.path.slice(item.path.lastIndexOf('/') + 1),
+    path: item.path,
+    sha: item.sha,
+    url: self,
+    git_url: gitUrl,
+    html_url: htmlUrl,
+    download_url: blob ? `${webUrl}/raw/${ref}/${path}` : null,
+    _links: {self, git: gitUrl, html: htmlUrl},
   }
 }

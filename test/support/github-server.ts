@@ -5,16 +5,28 @@
  * GitHub's OpenAPI description of api.github.com (see openapi-validator.ts).
  * A request that breaks the description is recorded in `violations` and gets
  * a 500, so a client that sends what GitHub would reject fails its tests.
+ *
+ * The GraphQL endpoint supports only the mutation `enablePullRequestAutoMerge`.
+ * GitHub's OpenAPI description does not cover GraphQL, so the fake checks
+ * those requests itself and records a malformed one in `violations` too.
  */
 import {createServer, type IncomingMessage, type Server, type ServerResponse} from 'node:http'
 import type {AddressInfo, Socket} from 'node:net'
-import {ApiError, ENDPOINTS, type Endpoint, type EndpointContext, type EndpointResponse} from './github-endpoints.js'
+import {
+  ApiError,
+  ENDPOINTS,
+  executeGraphQL,
+  type Endpoint,
+  type EndpointContext,
+  type EndpointResponse,
+} from './github-endpoints.js'
 import {GitObjectStore, isValidTreePath, signatureAt, type BlobMode, type LeafEntry} from './github-git.js'
 import {errorPayload, type PayloadContext} from './github-payloads.js'
 import {
   branchSha,
   resolveCommitish,
   type Account,
+  type PullRequestState,
   type RepositoryState,
   type TeamState,
 } from './github-state.js'
@@ -58,6 +70,8 @@ export interface CreateRepositoryOptions {
   visibleTo?: string[]
   /** Account type of the owner when the server has not seen it yet. Defaults to `Organization`. */
   ownerType?: 'User' | 'Organization'
+  /** Whether pull requests may enable auto-merge ("Allow auto-merge" in the settings). Defaults to true. */
+  allowAutoMerge?: boolean
 }
 
 /** Options of `pushCommit`. */
@@ -81,7 +95,11 @@ export interface TokenOptions {
 /** Entry of `requests`, in arrival order. */
 export interface RequestLogEntry {
   method: string
-  /** Request path as sent, still percent-encoded, without query and without the `pathPrefix`. */
+  /**
+   * Request path as sent, still percent-encoded, without query and without
+   * the `pathPrefix`. GraphQL requests are logged as `/graphql`, also where
+   * they went to `/api/graphql` beside a `/api/v3` prefix.
+   */
   path: string
   /** Query parameters; a parameter given more than once has an array of values. */
   query: Record<string, string | string[]>
@@ -94,18 +112,21 @@ export interface RequestLogEntry {
   respondedAt?: number
 }
 
-/** Breach of GitHub's OpenAPI description, or a failure inside the fake itself (`part: 'handler'`). */
+/**
+ * Breach of GitHub's OpenAPI description, a GraphQL request that GitHub would
+ * reject (`part: 'graphql'`), or a failure inside the fake itself (`part: 'handler'`).
+ */
 export interface Violation {
   method: string
   path: string
-  /** Operation of the description that the request matched. */
+  /** Operation of the description that the request matched, or `graphql`. */
   operationId: string
-  part: ViolationPart | 'handler'
+  part: ViolationPart | 'handler' | 'graphql'
   message: string
   errors: ErrorObject[]
 }
 
-/** Request that the fake does not implement. */
+/** Request that the fake does not implement, including GraphQL queries other than the supported mutation. */
 export interface UnhandledRequest {
   method: string
   path: string
@@ -153,12 +174,38 @@ export interface PullRequestSummary {
   labels: string[]
   requestedReviewers: string[]
   requestedTeams: string[]
+  /** Auto-merge while enabled: the merge method and the login that enabled it. */
+  autoMerge: {mergeMethod: 'MERGE' | 'SQUASH' | 'REBASE'; enabledBy: string} | null
+}
+
+/** Commit status, as `statusesOf` returns it. */
+export interface CommitStatusSummary {
+  context: string
+  state: 'error' | 'failure' | 'pending' | 'success'
+  targetUrl: string | null
+  description: string | null
+  /** Login of the token's user that created it, or null for a status added with `addStatus`. */
+  creator: string | null
+  createdAt: string
+}
+
+/** Comment on a pull request's conversation, as `commentsOf` returns it. */
+export interface CommentSummary {
+  id: number
+  /** Login of the author. */
+  user: string
+  body: string
+  createdAt: string
 }
 
 /** User of every token while no token was added with `addToken`. */
 const DEFAULT_LOGIN = 'octocat'
+const MISSING_TOKEN_MESSAGE = 'Requires authentication'
 const RATE_LIMIT = 5000
 const GENERIC_DOCUMENTATION_URL = 'https://docs.github.com/rest'
+const GRAPHQL_DOCUMENTATION_URL = 'https://docs.github.com/graphql'
+/** Path under which the request log records GraphQL requests. */
+const GRAPHQL_LOG_PATH = '/graphql'
 /**
  * Statuses that GitHub sends for any operation, even where the description
  * does not declare them: 401 for a missing or bad token, 404 for a
@@ -202,6 +249,15 @@ function normalizePrefix(prefix: string | undefined): string {
   return withSlash.replace(/\/+$/, '')
 }
 
+/**
+ * Returns the path of the GraphQL endpoint for an API path prefix: GitHub
+ * Enterprise Server serves REST under `/api/v3` and GraphQL at `/api/graphql`,
+ * which is also where Octokit sends GraphQL for such a base URL.
+ */
+function graphQLPath(prefix: string): string {
+  return /\/api\/v3$/.test(prefix) ? prefix.replace(/\/v3$/, '/graphql') : `${prefix}/graphql`
+}
+
 function queryRecord(query: URLSearchParams): Record<string, string | string[]> {
   const record: Record<string, string | string[]> = {}
   for (const name of new Set(query.keys())) {
@@ -220,6 +276,10 @@ function fileContent(spec: FileSpec): {content: Buffer; mode: BlobMode} {
 
 function formatIso(date: Date): string {
   return date.toISOString().replace(/\.\d{3}Z$/, 'Z')
+}
+
+function isVisible(repository: RepositoryState, viewer: Account): boolean {
+  return repository.visibleTo === undefined || repository.visibleTo.includes(viewer.login.toLowerCase())
 }
 
 async function readBody(request: IncomingMessage): Promise<string> {
@@ -243,6 +303,7 @@ export class GitHubTestServer {
   private readonly sockets = new Set<Socket>()
   private readonly description: OpenApiDescription
   private readonly pathPrefix: string
+  private readonly graphQLPath: string
   private readonly clock: () => Date
   private readonly payloads: PayloadContext
   private readonly context: EndpointContext
@@ -262,6 +323,7 @@ export class GitHubTestServer {
     this.server = server
     this.description = description
     this.pathPrefix = normalizePrefix(options.pathPrefix)
+    this.graphQLPath = graphQLPath(this.pathPrefix)
     this.clock = options.now ?? (() => new Date())
     this.latencyMs = options.latencyMs ?? 0
     this.rateLimitReset = Math.floor(this.clock().getTime() / 1000) + 3600
@@ -321,6 +383,7 @@ export class GitHubTestServer {
       private: options.private ?? false,
       defaultBranch: options.defaultBranch ?? 'main',
       visibleTo: options.visibleTo?.map((login) => login.toLowerCase()),
+      allowAutoMerge: options.allowAutoMerge ?? true,
       git: new GitObjectStore(),
       refs: new Map(),
       labels: new Map(),
@@ -372,12 +435,29 @@ export class GitHubTestServer {
     team.members = [...(team.members ?? []), login]
   }
 
-  /** Sets a commit status on commit `sha`, as a CI system would. */
-  addStatus(owner: string, repo: string, sha: string, status: {context: string; state: 'error' | 'failure' | 'pending' | 'success'; targetUrl?: string}): void {
+  /**
+   * Sets a commit status on commit `sha`, as a CI system would. Earlier
+   * statuses stay in the commit's list, and the latest of each context counts
+   * in the combined status.
+   */
+  addStatus(
+    owner: string,
+    repo: string,
+    sha: string,
+    status: {context: string; state: 'error' | 'failure' | 'pending' | 'success'; targetUrl?: string; description?: string},
+  ): void {
     const repository = this.repositoryState(owner, repo)
     repository.statuses ??= new Map()
-    const list = (repository.statuses.get(sha) ?? []).filter((existing) => existing.context !== status.context)
-    list.push({id: this.nextId(), context: status.context, state: status.state, targetUrl: status.targetUrl ?? null, description: null, createdAt: this.now()})
+    const list = repository.statuses.get(sha) ?? []
+    list.push({
+      id: this.nextId(),
+      context: status.context,
+      state: status.state,
+      targetUrl: status.targetUrl ?? null,
+      description: status.description ?? null,
+      creator: null,
+      createdAt: this.now(),
+    })
     repository.statuses.set(sha, list)
   }
 
@@ -401,13 +481,24 @@ export class GitHubTestServer {
     pull.reviews = [...(pull.reviews ?? []), {id: this.nextId(), login: review.login, state: review.state, commitId: review.commitId ?? head, submittedAt: this.now()}]
   }
 
-  /** Marks pull request `number` as merged and closed. */
+  /** Marks pull request `number` as merged and closed, which also ends its auto-merge. */
   mergePullRequest(owner: string, repo: string, number: number): void {
-    const pull = this.repositoryState(owner, repo).pullRequests.find((candidate) => candidate.number === number)
-    if (!pull) throw new Error(`pull request #${number} does not exist`)
+    const pull = this.pullRequestState(owner, repo, number)
     pull.state = 'closed'
     pull.mergedAt = this.now()
     pull.closedAt = pull.mergedAt
+    pull.autoMerge = null
+  }
+
+  /**
+   * Sets when pull request `number` was created, such as a date in the past
+   * to make it old. The pull request's `updated_at` stays as it is, and the
+   * `now` option of `start` sets the clock of everything else.
+   */
+  setPullRequestCreatedAt(owner: string, repo: string, number: number, date: Date | string): void {
+    const time = typeof date === 'string' ? new Date(date) : date
+    if (Number.isNaN(time.getTime())) throw new Error(`invalid date ${String(date)} for pull request #${number}`)
+    this.pullRequestState(owner, repo, number).createdAt = formatIso(time)
   }
 
   /**
@@ -449,6 +540,25 @@ export class GitHubTestServer {
     return files
   }
 
+  /** Returns every status set on commit `sha`, through the API or `addStatus`, oldest first. */
+  statusesOf(owner: string, repo: string, sha: string): CommitStatusSummary[] {
+    const statuses = this.repositoryState(owner, repo).statuses?.get(sha.toLowerCase()) ?? []
+    return statuses.map(({context, state, targetUrl, description, creator, createdAt}) => ({
+      context,
+      state,
+      targetUrl,
+      description,
+      creator,
+      createdAt,
+    }))
+  }
+
+  /** Returns the comments on the conversation of pull request `number`, oldest first. */
+  commentsOf(owner: string, repo: string, number: number): CommentSummary[] {
+    const comments = this.pullRequestState(owner, repo, number).comments ?? []
+    return comments.map((comment) => ({id: comment.id, user: comment.login, body: comment.body, createdAt: comment.createdAt}))
+  }
+
   /** Returns the pull requests of a repository, in creation order. */
   pullRequests(owner: string, repo: string): PullRequestSummary[] {
     return this.repositoryState(owner, repo).pullRequests.map((pull) => ({
@@ -462,6 +572,7 @@ export class GitHubTestServer {
       labels: [...pull.labels],
       requestedReviewers: [...pull.requestedReviewers],
       requestedTeams: [...pull.requestedTeams],
+      autoMerge: pull.autoMerge ? {mergeMethod: pull.autoMerge.mergeMethod, enabledBy: pull.autoMerge.enabledBy} : null,
     }))
   }
 
@@ -507,6 +618,12 @@ export class GitHubTestServer {
     return repository
   }
 
+  private pullRequestState(owner: string, repo: string, number: number): PullRequestState {
+    const pull = this.repositoryState(owner, repo).pullRequests.find((candidate) => candidate.number === number)
+    if (!pull) throw new Error(`pull request #${number} does not exist in ${owner}/${repo}`)
+    return pull
+  }
+
   private writeFiles(repository: RepositoryState, leaves: Map<string, LeafEntry>, files: Record<string, FileSpec>): void {
     for (const [path, spec] of Object.entries(files)) {
       if (!isValidTreePath(path)) throw new Error(`invalid file path ${JSON.stringify(path)}`)
@@ -534,13 +651,13 @@ export class GitHubTestServer {
       account: (login) => this.account(login),
       repository: (owner, name, viewer) => {
         const repository = this.repositories.get(`${owner}/${name}`.toLowerCase())
-        const hidden = repository?.visibleTo !== undefined && !repository.visibleTo.includes(viewer.login.toLowerCase())
         // GitHub sends 404, not 403, for repositories that the token cannot see.
-        if (!repository || hidden) throw new ApiError(404, 'Not Found')
+        if (!repository || !isVisible(repository, viewer)) throw new ApiError(404, 'Not Found')
         return repository
       },
       repositoriesOwnedBy: (login) =>
         [...this.repositories.values()].filter((repository) => repository.owner.login.toLowerCase() === login.toLowerCase()),
+      visibleRepositories: (viewer) => [...this.repositories.values()].filter((repository) => isVisible(repository, viewer)),
       team: (org, slug) => this.teams.get(`${org}/${slug}`.toLowerCase()),
     }
   }
@@ -553,13 +670,14 @@ export class GitHubTestServer {
     const parsedUrl = new URL(request.url ?? '/', 'http://127.0.0.1')
     const rawBody = await readBody(request)
 
+    const isGraphQL = parsedUrl.pathname === this.graphQLPath
     const inPrefix = parsedUrl.pathname === this.pathPrefix || parsedUrl.pathname.startsWith(`${this.pathPrefix}/`)
-    if (this.pathPrefix !== '' && !inPrefix) {
+    if (this.pathPrefix !== '' && !inPrefix && !isGraphQL) {
       this.serveWebUi(method, parsedUrl, rawBody, response)
       return
     }
 
-    const path = parsedUrl.pathname.slice(this.pathPrefix.length) || '/'
+    const path = isGraphQL ? GRAPHQL_LOG_PATH : parsedUrl.pathname.slice(this.pathPrefix.length) || '/'
     let body: unknown = undefined
     let invalidJson = false
     if (rawBody !== '') {
@@ -575,7 +693,7 @@ export class GitHubTestServer {
     this.requests.push(entry)
     if (this.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, this.latencyMs))
 
-    const match = this.description.findOperation(method, path)
+    const match = isGraphQL ? undefined : this.description.findOperation(method, path)
     const operation = match?.operation
     const failures = match && !invalidJson
       ? match.operation.validateRequest({pathParameters: match.pathParameters, query: parsedUrl.searchParams, body})
@@ -597,8 +715,13 @@ export class GitHubTestServer {
     }
 
     if (invalidJson) {
-      const documentationUrl = operation?.documentationUrl ?? GENERIC_DOCUMENTATION_URL
+      const documentationUrl = operation?.documentationUrl ?? (isGraphQL ? GRAPHQL_DOCUMENTATION_URL : GENERIC_DOCUMENTATION_URL)
       this.sendJson(response, entry, 400, errorPayload(400, 'Problems parsing JSON', documentationUrl), {}, undefined)
+      return
+    }
+
+    if (isGraphQL) {
+      this.runGraphQL(request, response, entry)
       return
     }
 
@@ -640,18 +763,8 @@ export class GitHubTestServer {
       return
     }
 
-    const {user, token} = authorization
-    const used = (this.rateLimitUsed.get(user.login) ?? 0) + 1
-    this.rateLimitUsed.set(user.login, used)
-    const headers: Record<string, string> = {
-      'x-ratelimit-limit': String(RATE_LIMIT),
-      'x-ratelimit-remaining': String(Math.max(RATE_LIMIT - used, 0)),
-      'x-ratelimit-reset': String(this.rateLimitReset),
-      'x-ratelimit-used': String(used),
-      'x-ratelimit-resource': 'core',
-    }
-    if (token?.scopes) headers['x-oauth-scopes'] = token.scopes.join(', ')
-
+    const headers = this.rateLimitHeaders(authorization, 'core')
+    const {user} = authorization
     let result: EndpointResponse
     try {
       result = endpoint(this.context, {
@@ -668,6 +781,58 @@ export class GitHubTestServer {
     this.sendJson(response, entry, result.status, result.body, {...headers, ...result.headers}, operation)
   }
 
+  /**
+   * Authenticates a GraphQL request, runs it and sends its result. GitHub
+   * responds to every authenticated GraphQL request with status 200, also
+   * when its body lists errors.
+   */
+  private runGraphQL(request: IncomingMessage, response: ServerResponse, entry: RequestLogEntry): void {
+    const {method, path, query, body} = entry
+    if (method !== 'POST') {
+      this.unhandled.push({method, path, query, body, operationId: undefined})
+      this.sendJson(response, entry, 404, errorPayload(404, 'Not Found', GRAPHQL_DOCUMENTATION_URL), {}, undefined)
+      return
+    }
+
+    const authorization = this.authenticate(request.headers.authorization)
+    if ('error' in authorization) {
+      // GitHub words a missing token differently on its GraphQL endpoint.
+      const message = authorization.error === MISSING_TOKEN_MESSAGE ? 'This endpoint requires you to be authenticated.' : authorization.error
+      this.sendJson(response, entry, 401, {message, documentation_url: GRAPHQL_DOCUMENTATION_URL}, {}, undefined)
+      return
+    }
+
+    const headers = this.rateLimitHeaders(authorization, 'graphql')
+    try {
+      const result = executeGraphQL(this.context, body, authorization.user)
+      const violation = {method, path, operationId: 'graphql', part: 'graphql' as const, errors: []}
+      if (result.invalid !== undefined) this.violations.push({...violation, message: result.invalid})
+      if (result.unsupported !== undefined) this.unhandled.push({method, path, query, body, operationId: undefined})
+      this.sendJson(response, entry, 200, result.body, headers, undefined)
+    } catch (error) {
+      const message = error instanceof Error ? (error.stack ?? error.message) : String(error)
+      this.violations.push({method, path, operationId: 'graphql', part: 'handler', message, errors: []})
+      this.sendJson(response, entry, 500, {message: `test server: handler failed: ${message}`}, headers, undefined)
+    }
+  }
+
+  /** Counts a request against the token user's rate limit of `resource` and returns GitHub's rate limit headers. */
+  private rateLimitHeaders(authorization: {user: Account; token?: TokenState}, resource: 'core' | 'graphql'): Record<string, string> {
+    const {user, token} = authorization
+    const key = `${resource} ${user.login.toLowerCase()}`
+    const used = (this.rateLimitUsed.get(key) ?? 0) + 1
+    this.rateLimitUsed.set(key, used)
+    const headers: Record<string, string> = {
+      'x-ratelimit-limit': String(RATE_LIMIT),
+      'x-ratelimit-remaining': String(Math.max(RATE_LIMIT - used, 0)),
+      'x-ratelimit-reset': String(this.rateLimitReset),
+      'x-ratelimit-used': String(used),
+      'x-ratelimit-resource': resource,
+    }
+    if (token?.scopes) headers['x-oauth-scopes'] = token.scopes.join(', ')
+    return headers
+  }
+
   private errorResponse(error: unknown, method: string, path: string, operation: Operation): EndpointResponse {
     if (error instanceof ApiError) {
       return {status: error.status, body: errorPayload(error.status, error.message, operation.documentationUrl, error.errors)}
@@ -680,7 +845,7 @@ export class GitHubTestServer {
 
   private authenticate(header: string | undefined): {user: Account; token?: TokenState} | {error: string} {
     const match = header === undefined ? null : /^(?:token|bearer)\s+(\S+)$/i.exec(header.trim())
-    if (!match) return {error: 'Requires authentication'}
+    if (!match) return {error: MISSING_TOKEN_MESSAGE}
 
     // Until a token is added, any token authenticates as octocat.
     if (this.tokens.size === 0) return {user: this.account(DEFAULT_LOGIN, 'User')}

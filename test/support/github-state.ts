@@ -1,6 +1,7 @@
 /**
  * State of the GitHub test server: accounts, teams, repositories with their
- * git objects, refs, labels and pull requests.
+ * git objects, refs, labels, commit statuses and pull requests with their
+ * reviews and comments.
  */
 import {GitObjectStore} from './github-git.js'
 
@@ -37,10 +38,34 @@ export interface TeamState {
 export interface ReviewState {
   id: number
   login: string
-  state: 'APPROVED' | 'CHANGES_REQUESTED' | 'COMMENTED' | 'DISMISSED'
+  /** `PENDING` until submitted: created without an event, the review is visible only to its author. */
+  state: 'APPROVED' | 'CHANGES_REQUESTED' | 'COMMENTED' | 'DISMISSED' | 'PENDING'
+  /** Review text, empty when none was given. */
+  body?: string
   /** Commit the review was given on. */
   commitId: string
-  submittedAt: string
+  /** Time of submission, or undefined while pending. */
+  submittedAt: string | undefined
+}
+
+/** Comment on the conversation of a pull request ("issue comment" in the REST API). */
+export interface CommentState {
+  id: number
+  /** Login of the author. */
+  login: string
+  body: string
+  createdAt: string
+  updatedAt: string
+}
+
+/** Auto-merge of a pull request, as `enablePullRequestAutoMerge` sets it. */
+export interface AutoMergeState {
+  /** Login of the user who enabled it. */
+  enabledBy: string
+  mergeMethod: 'MERGE' | 'SQUASH' | 'REBASE'
+  commitTitle: string
+  commitMessage: string
+  enabledAt: string
 }
 
 /** Commit status set by a CI system, as "Create a commit status" stores it. */
@@ -50,6 +75,8 @@ export interface StatusState {
   state: 'error' | 'failure' | 'pending' | 'success'
   targetUrl: string | null
   description: string | null
+  /** Login of the user whose token created the status, or null for a status seeded by a test. */
+  creator: string | null
   createdAt: string
 }
 
@@ -91,6 +118,10 @@ export interface PullRequestState {
   /** Time of the merge, or null/undefined while not merged. */
   mergedAt?: string | null
   reviews?: ReviewState[]
+  /** Comments on the conversation, oldest first. */
+  comments?: CommentState[]
+  /** Auto-merge while enabled, else null or undefined. */
+  autoMerge?: AutoMergeState | null
 }
 
 /** Repository with its git data and pull requests. */
@@ -102,13 +133,15 @@ export interface RepositoryState {
   defaultBranch: string
   /** Logins allowed to see the repository, or undefined when everyone may. */
   visibleTo: string[] | undefined
+  /** Whether pull requests may enable auto-merge ("Allow auto-merge" in the repository settings). */
+  allowAutoMerge: boolean
   git: GitObjectStore
   /** Full ref name, such as `refs/heads/main`, to commit id. */
   refs: Map<string, string>
   /** Lowercased label name to label. */
   labels: Map<string, LabelState>
   pullRequests: PullRequestState[]
-  /** Commit statuses and check runs, by commit id. */
+  /** Commit statuses, every one ever created and oldest first, and check runs, by commit id. */
   statuses?: Map<string, StatusState[]>
   checkRuns?: Map<string, CheckRunState[]>
   createdAt: string
@@ -122,12 +155,18 @@ export function branchSha(repository: RepositoryState, name: string): string | u
 }
 
 /**
- * Resolves a commit id, a branch name or a ref name without `refs/` (such as
- * `heads/main`) to a commit id.
+ * Resolves a commit id, a branch name, a tag name, or a ref name with or
+ * without `refs/` (such as `heads/main`) to a commit id, trying them in this
+ * order.
  */
 export function resolveCommitish(repository: RepositoryState, name: string): string | undefined {
   if (repository.git.commit(name)) return name.toLowerCase()
-  return repository.refs.get(`refs/heads/${name}`) ?? repository.refs.get(`refs/${name}`)
+  return (
+    repository.refs.get(`refs/heads/${name}`) ??
+    repository.refs.get(`refs/tags/${name}`) ??
+    repository.refs.get(`refs/${name}`) ??
+    (name.startsWith('refs/') ? repository.refs.get(name) : undefined)
+  )
 }
 
 /** Returns the current head commit of a pull request: its branch's commit while the branch exists. */

@@ -63,6 +63,13 @@ const DESCRIPTION_CORRECTIONS: Array<(document: OpenApiDocument) => void> = [
     schema.anyOf = schema.oneOf
     delete schema.oneOf
   },
+  // "Create a commit status" declares only its 201, but api.github.com
+  // responds to a SHA that is not a commit of the repository with a 422
+  // whose message is "No commit found for SHA: <sha>".
+  (document) => {
+    const operation = document.paths['/repos/{owner}/{repo}/statuses/{sha}'].post as OpenApiOperation
+    operation.responses['422'] = {$ref: '#/components/responses/validation_failed'}
+  },
 ]
 
 /** Part of an HTTP exchange that failed validation. */
