@@ -156,6 +156,10 @@ function createClient(options: GitHubTargetOptions, report: (message: string) =>
       // A request proposes a handful of writes; GitHub's one-second spacing between writes is
       // for bulk clients, and the label and reviewer requests are meant to run side by side.
       write: new Bottleneck.Group({maxConcurrent: 2, minTime: 0}),
+      // The plugin spaces requests that notify people (a new pull request, a review request, a
+      // comment) three seconds apart, for bots that send thousands. A request sends two or
+      // three, and the three-second wait before the review request was most of a run's time.
+      notifications: new Bottleneck.Group({maxConcurrent: 1, minTime: 0}),
     },
   })
 }
