@@ -83,6 +83,7 @@ export function formatJudgement(judgement: Judgement, chalk: TerminalCapabilitie
       const reasons = decision?.requirements.find((entry) => entry.group === requirement.group)?.reasons ?? []
       lines.push(`  ${mark} ${Math.min(requirement.approvals.length, requirement.count)}/${requirement.count} from @${requirement.team} (${requirement.group}): ${who}`)
       for (const reason of reasons) lines.push(chalk.dim(`      ${reason}`))
+      if (requirement.membersUnreadable) lines.push(chalk.yellow(`      The token cannot list the members of @${requirement.team}, so no approval counts for it: give the token read access to the organization's members.`))
     }
   }
 

@@ -64,7 +64,8 @@ export function describeStatus(status: RequestStatus, now = new Date()): string[
   for (const requirement of status.requirements) {
     const who = requirement.approvals.length > 0 ? ` by ${requirement.approvals.join(', ')}` : ''
     const waiting = requirement.satisfied || status.pullRequest.state !== 'open' ? '' : `; ${describeWait(status.pullRequest.createdAt, requirement.sla, now)}`
-    lines.push(`Approval from @${requirement.team}: ${requirement.approvals.length} of ${requirement.count}${who}${waiting}`)
+    const unreadable = requirement.membersUnreadable ? ' (the token cannot list this team\'s members, so no approval counts)' : ''
+    lines.push(`Approval from @${requirement.team}: ${requirement.approvals.length} of ${requirement.count}${who}${waiting}${unreadable}`)
   }
 
   lines.push(`Pull request #${status.pullRequest.number}: ${describeOutcome(status)}`)

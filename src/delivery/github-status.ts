@@ -17,6 +17,8 @@ export interface RequirementState {
   satisfied: boolean
   /** Time the group has to respond, from the policy, such as `24h`. */
   sla?: string
+  /** True when the token could not list the team's members, so no approval could count. */
+  membersUnreadable?: boolean
 }
 
 /** State of a submitted request's pull request. */
@@ -73,13 +75,16 @@ export async function readRequestStatus(client: Client, owner: string, repo: str
   }
 
   const author = pull.user?.login.toLowerCase()
-  const requirements = required.map((requirement, index) => {
-    const team = new Set(members[index].map((login) => login.toLowerCase()))
+  const requirements = required.map((requirement, index): RequirementState => {
+    const listed = members[index]
+    const team = new Set((listed ?? []).map((login) => login.toLowerCase()))
     const approvals = [...latest.entries()]
       .filter(([login, review]) => review.state === 'APPROVED' && review.commitId === headSha && team.has(login))
       .filter(([login]) => requirement.allowRequester || login !== author)
       .map(([login]) => login)
-    return {group: requirement.group, team: requirement.team, count: requirement.count, approvals, satisfied: approvals.length >= requirement.count, sla: requirement.sla}
+    const state: RequirementState = {group: requirement.group, team: requirement.team, count: requirement.count, approvals, satisfied: approvals.length >= requirement.count, sla: requirement.sla}
+    if (!listed) state.membersUnreadable = true
+    return state
   })
 
   const pullRequest = {number, url: pull.html_url, state: pull.state as 'open' | 'closed', merged: Boolean(pull.merged), headSha, createdAt: pull.created_at}
@@ -94,14 +99,15 @@ function outcomeOf(pull: RequestStatus['pullRequest'], checks: CheckState[], req
   return requirements.every((requirement) => requirement.satisfied) ? 'ready_to_merge' : 'waiting_for_approval'
 }
 
-async function teamMembers(client: Client, org: string, team: string): Promise<string[]> {
+/** Lists a team's members; undefined when the token cannot see the team. */
+async function teamMembers(client: Client, org: string, team: string): Promise<string[] | undefined> {
   try {
     const members = await client.paginate(client.rest.teams.listMembersInOrg, {org, team_slug: team, per_page: 100})
     return members.map((member) => member.login)
   } catch (error) {
     // NOTE: a repository owned by a user has no teams, and a token without read:org cannot
     // list them. No approval then counts for the group, so its requirement stays unmet.
-    if ([403, 404].includes((error as {status?: number}).status ?? 0)) return []
+    if ([403, 404].includes((error as {status?: number}).status ?? 0)) return undefined
     throw error
   }
 }
