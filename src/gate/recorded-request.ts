@@ -21,7 +21,9 @@ export type RequestRecord = {kind: 'none'} | {kind: 'invalid'; reason: string} |
  */
 export function readRecordedRequest(body: string | null | undefined): RequestRecord {
   const text = (body ?? '').replaceAll('\r\n', '\n')
-  const start = text.indexOf('```' + REQUEST_FENCE + '\n')
+  // The machine-readable block comes last; reading the last one keeps text above it, such as
+  // a description quoting a request, from being taken for it.
+  const start = text.lastIndexOf('```' + REQUEST_FENCE + '\n')
   if (start === -1) return {kind: 'none'}
   const from = start + REQUEST_FENCE.length + 4
   const end = text.indexOf('\n```', from)
