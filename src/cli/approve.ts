@@ -45,7 +45,7 @@ export interface ApproveOptions {
 /**
  * Approves a request's pull request from the terminal: judges it the way CI will (files against
  * the recorded request, decision from the base branch's policy, approvals so far), shows that,
- * asks for confirmation, and submits an approving review whose body summarizes what was checked.
+ * requests confirmation, and submits an approving review whose body summarizes what was checked.
  */
 export async function approvePullRequest(options: ApproveOptions): Promise<void> {
   const {ref, env, progress} = options
@@ -84,7 +84,7 @@ function checkApprovable(judgement: Judgement, viewer: string): void {
   }
 }
 
-/** The required teams the viewer belongs to; a team the token cannot list counts as not belonging. */
+/** Lists the required teams the viewer belongs to. A team the token cannot list counts as not belonging. */
 async function countingTeams(client: Awaited<ReturnType<typeof createGateContext>>['client'], org: string, judgement: Judgement, viewer: string): Promise<string[]> {
   const teams = judgement.requirements.map((requirement) => requirement.team)
   const members = await Promise.all(

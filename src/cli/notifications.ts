@@ -47,7 +47,7 @@ export async function notifyEscalation(check: EscalationCheck, judgement: Judgem
   return send([notice], [judgement.policy], env)
 }
 
-/** What notifying did: the groups whose Slack channel got the message, and warnings for the rest. */
+/** Result of notifying: the groups whose Slack channel got the message, and warnings for the rest. */
 export interface NotifyReport {
   sent: string[]
   warnings: string[]

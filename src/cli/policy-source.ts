@@ -2,7 +2,7 @@ import type {IdpConfig} from '../config/config.js'
 import type {DeliveryTarget} from '../delivery/target.js'
 import {bundledPolicyPath, evaluatePolicy, loadPolicy, mergeDecisions, parsePolicy, type Decision, type Policy, type PolicyRequest} from '../policy/index.js'
 
-/** Where the shared approval policy lives in the target repository, unless configured otherwise. */
+/** Path of the shared approval policy in the target repository, unless configured otherwise. */
 export const SHARED_POLICY_PATH = '.idp/approval-policy.yaml'
 
 /** The policies that decide a request, and what the user should know about the choice. */
@@ -13,7 +13,7 @@ export interface PolicyChoice {
   warnings: string[]
 }
 
-/** The configured path of the shared policy inside the target repository. */
+/** Returns the configured path of the shared policy inside the target repository. */
 export function sharedPolicyPath(config: IdpConfig): string {
   return config.target.github?.policyPath ?? config.target.git?.policyPath ?? SHARED_POLICY_PATH
 }
@@ -27,7 +27,7 @@ export function sharedPolicyPath(config: IdpConfig): string {
 export async function choosePolicies(config: IdpConfig, target: DeliveryTarget): Promise<PolicyChoice> {
   const path = sharedPolicyPath(config)
   const base = await target.readBaseFile(path)
-  const repository = typeof target.summary.repository === 'string' ? target.summary.repository : typeof target.summary.path === 'string' ? target.summary.path : 'the target'
+  const repository = targetName(target)
   const shared = base && parsePolicy(base.content.toString('utf8'), `${repository}:${path}`, {kind: 'repository', repository, ref: base.branch, commit: base.commit})
   const local = config.policy === undefined ? undefined : await loadPolicy(config.policy, {kind: 'file'})
   const warnings: string[] = []
@@ -56,4 +56,11 @@ export function describePolicySource(decision: Decision): string {
   if (origin?.kind === 'repository') return `${policy.path} at ${origin.ref ?? 'the base branch'}${origin.commit ? ` ${origin.commit.slice(0, 12)}` : ''}`
   if (origin?.kind === 'bundled') return `${policy.path} (the bundled example)`
   return policy.path
+}
+
+/** Names the target repository: `owner/name` on GitHub, the folder of a local repository. */
+function targetName(target: DeliveryTarget): string {
+  const {repository, path} = target.summary
+  if (typeof repository === 'string') return repository
+  return typeof path === 'string' ? path : 'the target'
 }

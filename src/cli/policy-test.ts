@@ -67,8 +67,8 @@ export async function runPolicyTests(options: PolicyTestOptions): Promise<void> 
 }
 
 /**
- * The case file to run when none is named: the configured policy's, the shared policy's in
- * the working folder, or the bundled example's.
+ * Picks the case file to run when none is named: the configured policy's, the shared policy's
+ * in the working folder, or the bundled example's.
  */
 function defaultCasesFile(config: IdpConfig, cwd: string): string {
   if (config.policy) return defaultCasesPath(config.policy)
@@ -134,7 +134,7 @@ function formatReports(reports: FileReport[], cwd: string, chalk: TerminalCapabi
   return lines.join('\n')
 }
 
-/** A path relative to the working folder when it is inside it, else the absolute path. */
+/** Shortens a path to one relative to the working folder when it is inside it. */
 function shortPath(cwd: string, path: string): string {
   const shown = relative(cwd, path)
   return shown === '' || shown.startsWith('..') ? path : shown

@@ -25,7 +25,7 @@ export function exitCodeOf(outcome: GateOutcome, requireRequest: boolean): numbe
   }
 }
 
-/** The commit status state of each outcome: approvals still missing are pending, not failed. */
+/** Returns the commit status state of an outcome: approvals still missing are pending, not failed. */
 export function statusStateOf(outcome: GateOutcome, requireRequest: boolean): 'success' | 'pending' | 'failure' {
   if (outcome === 'approved' || (outcome === 'not_managed' && !requireRequest)) return 'success'
   return outcome === 'waiting_for_approval' ? 'pending' : 'failure'

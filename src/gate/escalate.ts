@@ -34,8 +34,8 @@ export interface EscalateOptions {
 
 /**
  * Escalates open idp pull requests whose requirement has waited longer than its SLA without
- * enough approvals: asks the escalation group to review, adds the label `idp:escalated` and
- * a comment that says why. A hidden marker in the comment makes it happen once per requirement.
+ * enough approvals: requests review from the escalation group, and adds the label
+ * `idp:escalated` and a comment with the reason. A hidden marker in the comment makes it happen once per requirement.
  */
 export async function escalatePullRequests(context: GateContext, options: EscalateOptions): Promise<EscalationCheck[]> {
   const [owner, repo] = context.repository.split('/')

@@ -15,7 +15,7 @@ import {IdpError} from '../errors.js'
 import {bundledPolicyPath, evaluatePolicy, loadPolicy, parsePolicy, type Decision, type Policy, type PolicyRequest} from '../policy/index.js'
 import {readRecordedRequest, type RecordedRequest} from './recorded-request.js'
 
-/** Where a pull request gate runs: the repository, its client, and the configuration of the checkout. */
+/** Context of a pull request gate: the repository, its client, and the configuration of the checkout. */
 export interface GateContext {
   client: RestClient
   /** `owner/name`. */
@@ -61,7 +61,7 @@ export interface FileMismatch {
   diff?: string
 }
 
-/** What the gate found for one pull request. */
+/** The gate's findings for one pull request. */
 export interface Judgement {
   pullRequest: PullRequestFacts
   outcome: GateOutcome
@@ -74,17 +74,17 @@ export interface Judgement {
   policy?: Policy
   requirements: RequirementState[]
   files: FileMismatch[]
-  /** Why the recorded request is invalid, when it is. */
+  /** Reason the recorded request is invalid, when it is. */
   problem?: string
   /** Notes for the reader, such as the bundled policy deciding because the repository has none. */
   notes: string[]
 }
 
 /**
- * Judges a pull request the way CI enforces the policy: reads the request recorded in its body,
- * renders the action's files again from the manifest in the checkout and compares them with the
- * pull request's files, evaluates the policy from the base branch (never the pull request's own
- * copy), and counts the approvals that meet each requirement.
+ * Judges a pull request the way CI enforces the policy. It reads the request recorded in the
+ * body and renders the action's files again from the manifest in the checkout, to compare them
+ * with the pull request's files. Then it evaluates the policy from the base branch (never the
+ * pull request's own copy) and counts the approvals that meet each requirement.
  */
 export async function judgePullRequest(context: GateContext, number: number, options: {checkFiles: boolean}): Promise<Judgement> {
   const [owner, repo] = context.repository.split('/')
@@ -182,8 +182,9 @@ async function prepareRecorded(context: GateContext, request: RecordedRequest, a
     const prepared = prepareRequest(loaded, inputs, {user: {...requester}, requester, runId: request.runId})
     return {request: prepared.policyRequest, render: () => renderFiles(loaded, prepared.context)}
   } catch (error) {
-    if (error instanceof IdpError) return {problem: [error.message, ...error.problems.map((problem) => problem.message)].join('; ')}
-    throw error
+    if (!(error instanceof IdpError)) throw error
+    const messages = [error.message, ...error.problems.map((problem) => problem.message)]
+    return {problem: messages.join('; ')}
   }
 }
 

@@ -11,7 +11,7 @@ export interface RecordedRequest {
   files: string[]
 }
 
-/** What a pull request body says about its request. */
+/** The request record of a pull request body: none, invalid, or the request. */
 export type RequestRecord = {kind: 'none'} | {kind: 'invalid'; reason: string} | {kind: 'request'; request: RecordedRequest}
 
 /**
