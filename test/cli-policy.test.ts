@@ -225,7 +225,7 @@ describe('the shared policy of a local git target', () => {
     assert.match(result.stderr, /can add requirements but not remove them, and CI enforces only the shared file/)
   })
 
-  it('adds the requirements of a stricter local policy, saying where each came from (FC36)', () => {
+  it('adds a stricter local requirement with its source (FC36)', () => {
     dir.write('work/local-policy.yaml', STRICTER_POLICY)
     dir.write('work/.idprc.yaml', `policy: ./local-policy.yaml\ntarget:\n  git:\n    path: ${infra}\n`)
     const result = runCli(['policy', 'check', 'db-create', ...REQUEST_FLAGS, '--environment', 'dev', '--size', 'small', '--json'], {cwd: cwd(), env})
@@ -277,7 +277,7 @@ describe('idp policy test', () => {
     assert.match(result.stdout, /^12 passed, 0 failed$/m)
   })
 
-  it('runs the cases next to the shared policy and shows a failed case as a diff', () => {
+  it('shows a failed case as a diff', () => {
     dir.write(
       'work/.idp/approval-policy.tests.yaml',
       `apiVersion: idp.dev/v1

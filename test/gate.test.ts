@@ -115,7 +115,7 @@ describe('time waited against an SLA', () => {
     assert.deepEqual([0, 7, 60, 130, 1440, 1500, 4380].map((minutes) => formatMinutes(minutes)), ['0m', '7m', '1h', '2h 10m', '1d', '1d 1h', '3d 1h'])
   })
 
-  it('says how much of the SLA has passed, and by how much it was missed', () => {
+  it('describes the wait against the SLA', () => {
     assert.equal(describeWait(since, '24h', at('2026-12-01T13:30:00Z')), 'waiting 5h 30m of the 24h SLA')
     assert.equal(describeWait(since, '24h', at('2026-12-02T08:00:00Z')), 'waiting 1d of the 24h SLA')
     assert.equal(describeWait(since, '1d12h', at('2026-12-03T10:00:00Z')), 'waiting 2d 2h, 14h past the 1d12h SLA')

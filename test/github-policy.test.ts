@@ -48,7 +48,7 @@ function request(environment: string, size: string): string[] {
   return ['db', 'create', '--name', 'orders-db', '--environment', environment, '--size', size, '--team', 'payments', '--yes']
 }
 
-/** An HTTP server on 127.0.0.1 that records Slack webhook posts and answers each path with a chosen status. */
+/** An HTTP server on 127.0.0.1 that records Slack webhook posts and responds to each path with a chosen status. */
 class WebhookRecorder {
   readonly posts: Array<{path: string; body: {text: string}}> = []
   private server!: Server
@@ -173,7 +173,7 @@ describe('the approval policy on GitHub pull requests', () => {
       assert.equal(server.statusesOf('acme', 'infrastructure', head())[0].state, 'failure')
     })
 
-    it('uses the policy of the base branch, not the copy the pull request changes', async () => {
+    it('uses the base branch policy, not the pull request copy', async () => {
       await submit('production', 'small')
       const permissive = SHARED_POLICY.replace('when: environment == "dev"', 'when: "true"')
       server.pushCommit({owner: 'acme', repo: 'infrastructure', branch: BRANCH, files: {'.idp/approval-policy.yaml': permissive}, message: 'Approve everything'})
@@ -214,7 +214,7 @@ describe('the approval policy on GitHub pull requests', () => {
       )
     })
 
-    it('reads the pull request from the GitHub Actions event and writes the job summary', async () => {
+    it('reads the Actions event and writes the job summary', async () => {
       await submit('production', 'large')
       const event = sandbox.dir.write('event.json', JSON.stringify({action: 'submitted', pull_request: {number: 1}}))
       const summary = sandbox.dir.write('summary.md', '')
@@ -268,7 +268,7 @@ describe('the approval policy on GitHub pull requests', () => {
       assert.equal(server.commentsOf('acme', 'infrastructure', 1).length, 2)
     })
 
-    it('leaves a request within its SLA alone, and changes nothing in a dry run', async () => {
+    it('skips requests within the SLA, and dry runs write nothing', async () => {
       await submit('production', 'large')
       const fresh = await escalate()
       assert.equal(fresh.status, 0, fresh.stderr)

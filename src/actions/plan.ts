@@ -70,7 +70,7 @@ export interface CreatePlanOptions {
   autoMerge?: 'merge' | 'squash' | 'rebase'
 }
 
-/** What a request is before any target is read: its cost, preview and the policy's view of it. */
+/** A request before any target is read: its cost, preview and the policy's view of it. */
 export interface PreparedRequest {
   context: ExpressionContext
   cost?: CostEstimate

@@ -183,7 +183,7 @@ export async function runAction(options: RunActionOptions): Promise<void> {
   if (status) finishWait(status, plan.runId, flags.json)
 }
 
-/** A request that needs approval tells its approvers, unless it is an edit that asks the same groups. */
+/** Decides whether to notify approvers: a request that needs approval does, unless it is an edit that needs the same groups. */
 function needsNotice(plan: Plan, edit: RunEdit | undefined): boolean {
   if (plan.decision.outcome !== 'needs_approval') return false
   const groups = (decision: Decision | undefined) => (decision?.requirements ?? []).map((requirement) => requirement.group).sort().join(',')
@@ -263,7 +263,7 @@ function defaultsOf(loaded: LoadedManifest): Record<string, unknown> {
   return defaults
 }
 
-/** The requester as the policy and the pull request see them, from the configuration's `user`. */
+/** Builds the requester as the policy and the pull request see them, from the configuration's `user`. */
 export function requesterOf(config: IdpConfig, inputs: Record<string, unknown>): Requester {
   const login = config.user.login ?? safeUsername()
   return {
