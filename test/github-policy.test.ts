@@ -350,6 +350,15 @@ describe('the approval policy on GitHub pull requests', () => {
       assert.match(pull.body ?? '', /Auto-merge is on: the change merges once the required checks pass\./)
     })
 
+    it('warns and still succeeds when the repository forbids auto-merge', async () => {
+      server.createRepository({owner: 'acme', name: 'locked', allowAutoMerge: false, files: {'README.md': '# Locked\n'}})
+      sandbox.dir.write('work/.idprc.yaml', 'target:\n  github:\n    repository: acme/locked\n    autoMerge: true\n')
+      const result = await as(REQUESTER_TOKEN, request('dev', 'small'))
+      assert.equal(result.status, 0, result.stderr)
+      assert.match(result.stderr, /^! Auto-merge is not on for pull request #1: .*auto merge is not allowed for this repository.*\. Merge it once the checks pass\.$/im)
+      assert.equal(server.pullRequests('acme', 'locked')[0].autoMerge, null)
+    })
+
     it('leaves auto-merge off for a request that needs approval', async () => {
       sandbox.dir.write('work/.idprc.yaml', 'target:\n  github:\n    repository: acme/infrastructure\n    autoMerge: true\n')
       await submit('production', 'small')
