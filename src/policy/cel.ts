@@ -29,6 +29,40 @@ export const policyVariables: readonly PolicyVariable[] = [
   {name: 'request', type: 'map<string, dyn>', description: 'The whole request as one map, with the keys above.'},
 ]
 
+/** A value that CEL treats as a map: a plain object or a `Map`. */
+type MapLike = Record<string, unknown> | Map<unknown, unknown>
+
+function fieldOf(value: MapLike, field: string): unknown {
+  return value instanceof Map ? value.get(field) : value[field]
+}
+
+function isMapLike(value: unknown): value is MapLike {
+  return value instanceof Map || isPlainObject(value)
+}
+
+/** A class whose instances contain the fields of a schema, read from a map in the order of the schema. */
+type ObjectClass = new (value: MapLike) => Record<string, unknown>
+
+/**
+ * Returns a class for the CEL values of an object type with the fields of `schema`. cel-js 8.0.0
+ * converts a map passed for a variable of a declared object type on every program call, because
+ * it caches the converted object only for that call. An instance of the class registered for
+ * the type passes the type check as it is, so toCelContext builds one per request.
+ */
+function objectClass(schema: Record<string, string>): ObjectClass {
+  const fields = Object.keys(schema)
+  return class {
+    [field: string]: unknown
+
+    constructor(value: MapLike) {
+      for (const field of fields) this[field] = fieldOf(value, field)
+    }
+  }
+}
+
+const CelCost = objectClass(costSchema)
+const CelRequester = objectClass(requesterSchema)
+
 let environment: Environment | undefined
 
 /**
@@ -36,15 +70,21 @@ let environment: Environment | undefined
  * first use and reused. It has no mutable state after that.
  */
 export function policyEnvironment(): Environment {
+  // `$cost` and `$requester` are the names cel-js 8.0.0 gives the types of variables registered
+  // with a schema. Type-check messages show them (`no such overload: $cost + int`), so keeping them
+  // keeps those messages stable.
   environment ??= new Environment()
+    // For a context that toCelContext did not build, `convert` accepts a map as the schema registration did.
+    .registerType({name: '$cost', ctor: CelCost, fields: costSchema, convert: (value: MapLike) => new CelCost(value)})
+    .registerType({name: '$requester', ctor: CelRequester, fields: requesterSchema, convert: (value: MapLike) => new CelRequester(value)})
     .registerVariable('action', 'string')
     .registerVariable('inputs', 'map<string, dyn>')
     .registerVariable('environment', 'string')
-    .registerVariable({name: 'cost', schema: costSchema})
+    .registerVariable('cost', '$cost')
     .registerVariable('risk', 'list<string>')
     .registerVariable('resources', 'list<map<string, dyn>>')
     .registerVariable('permissions', 'list<map<string, dyn>>')
-    .registerVariable({name: 'requester', schema: requesterSchema})
+    .registerVariable('requester', '$requester')
     .registerVariable('request', 'map<string, dyn>')
   return environment
 }
@@ -71,7 +111,9 @@ export function toCelValue(value: unknown): unknown {
 
 /**
  * Builds the CEL evaluation context of a request. `cost.monthly` stays a double even when it
- * is a whole number, because the checker declares it as double.
+ * is a whole number, because the checker declares it as double. `cost` and `requester` are
+ * built as instances of their registered classes once here. `request` contains them as plain
+ * objects, so `request.cost` and `request.requester` stay maps.
  */
 export function toCelContext(request: PolicyRequest): Record<string, unknown> {
   const variables: Record<string, unknown> = {
@@ -92,6 +134,9 @@ export function toCelContext(request: PolicyRequest): Record<string, unknown> {
   }
 
   context.request = {...context}
+  // cel-js reports any other value as a type mismatch when a program reads it.
+  if (isMapLike(context.cost)) context.cost = new CelCost(context.cost)
+  if (isMapLike(context.requester)) context.requester = new CelRequester(context.requester)
   return context
 }
 
