@@ -3,11 +3,12 @@
 // It reports the number of requests and of sequential round trips from start to the pull
 // request with its labels and reviewers. Usage: npm run bench:github
 import {spawn} from 'node:child_process'
-import {mkdtempSync, mkdirSync, rmSync, writeFileSync} from 'node:fs'
+import {mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
+import {bundledPolicyPath} from '../src/policy/index.js'
 import {GitHubTestServer, type RequestLogEntry} from '../test/support/github-server.js'
 
 const LATENCY_MS = 50
@@ -30,11 +31,12 @@ function sequentialRoundTrips(requests: RequestLogEntry[]): number {
   return waves
 }
 
-async function measure(fileCount: number, baseBranch: boolean): Promise<{requests: number; roundTrips: number; milliseconds: number}> {
+async function measure(fileCount: number, baseBranch: boolean, sharedPolicy: boolean): Promise<{requests: number; roundTrips: number; milliseconds: number}> {
   const server = await GitHubTestServer.start({latencyMs: LATENCY_MS})
   const home = mkdtempSync(join(tmpdir(), 'idp-bench-github-'))
   try {
-    server.createRepository({owner: 'acme', name: 'infrastructure', files: {'README.md': '# Infrastructure\n'}})
+    const policy = sharedPolicy ? {'.idp/approval-policy.yaml': readFileSync(bundledPolicyPath, 'utf8')} : {}
+    server.createRepository({owner: 'acme', name: 'infrastructure', files: {'README.md': '# Infrastructure\n', ...policy}})
     for (const team of ['team-leads', 'finance']) server.addTeam('acme', team)
     const templates = join(home, 'actions', 'files')
     mkdirSync(templates, {recursive: true})
@@ -74,11 +76,13 @@ async function measure(fileCount: number, baseBranch: boolean): Promise<{request
 }
 
 console.log(`GitHub round trips, ${LATENCY_MS} ms latency per response; Node ${process.version}`)
-console.log('| files | baseBranch configured | requests | sequential round trips | wall ms |')
-console.log('|---|---|---|---|---|')
-for (const baseBranch of [true, false]) {
-  for (const files of [1, 10, 50]) {
-    const result = await measure(files, baseBranch)
-    console.log(`| ${files} | ${baseBranch ? 'yes' : 'no'} | ${result.requests} | ${result.roundTrips} | ${result.milliseconds.toFixed(0)} |`)
-  }
+console.log('| files | baseBranch configured | shared policy | requests | sequential round trips | wall ms |')
+console.log('|---|---|---|---|---|---|')
+const cases = [true, false].flatMap((baseBranch) => [
+  ...[1, 10, 50].map((files) => ({files, baseBranch, sharedPolicy: false})),
+  {files: 10, baseBranch, sharedPolicy: true},
+])
+for (const {files, baseBranch, sharedPolicy} of cases) {
+  const result = await measure(files, baseBranch, sharedPolicy)
+  console.log(`| ${files} | ${baseBranch ? 'yes' : 'no'} | ${sharedPolicy ? 'yes' : 'no'} | ${result.requests} | ${result.roundTrips} | ${result.milliseconds.toFixed(0)} |`)
 }

@@ -54,8 +54,11 @@ export interface CreatePlanOptions {
   inputs: Record<string, unknown>
   user: Record<string, unknown>
   requester: Requester
-  /** Evaluates the approval policy, or policies, that decide the request. */
-  decide: (request: PolicyRequest) => Decision
+  /**
+   * Evaluates the approval policy, or policies, that decide the request. It may read the
+   * shared policy from the target, so it runs side by side with the target's other reads.
+   */
+  decide: (request: PolicyRequest) => Promise<Decision>
   target: DeliveryTarget
   runId: string
   configSources?: string[]
@@ -111,15 +114,19 @@ export async function createPlan(options: CreatePlanOptions): Promise<Plan> {
   const {loaded, inputs, runId} = options
   const {manifest} = loaded
   const {context, cost, risk, resources, permissions, policyRequest} = prepareRequest(loaded, inputs, {user: options.user, requester: options.requester, runId})
-  const decision = options.decide(policyRequest)
 
   const publish = manifest.spec.steps.find((step) => step.action === 'publish:pull-request')!
   const branch = checkBranchName(options.branch ?? renderString(String(publish.with.branch), context))
   const fingerprint = requestFingerprint(manifest.metadata.name, inputs, options.target)
 
-  // The base branch and the request's own branch are read side by side: one round trip.
+  // The base branch, the shared policy on it and the request's own branch are read side by
+  // side, so that the reads take as few round trips as possible.
   const rendered = await renderFiles(loaded, context)
-  const [files, existing] = await Promise.all([options.target.compare(rendered), options.target.findExisting(branch, options.edit ? [...options.edit.fingerprints, fingerprint] : fingerprint)])
+  const [decision, files, existing] = await Promise.all([
+    options.decide(policyRequest),
+    options.target.compare(rendered),
+    options.target.findExisting(branch, options.edit ? [...options.edit.fingerprints, fingerprint] : fingerprint),
+  ])
   if (options.edit && !existing) {
     throw new IdpError(`The branch ${branch} of this run no longer exists in the ${options.target.description}`, {
       code: 'RUN_BRANCH_MISSING',

@@ -16,7 +16,7 @@ import {planJson, printJson, resultJson} from './json-output.js'
 import {formatDiff, formatEditSummary, formatExisting, formatPlan, formatResult} from './plan-view.js'
 import {TerminalProgress} from './progress.js'
 import {confirmSubmission, inquirerPrompter} from './prompts.js'
-import {choosePolicies, decide} from './policy-source.js'
+import {choosePolicies, decide, type PolicyChoice} from './policy-source.js'
 import {createTarget} from './targets.js'
 import type {TerminalCapabilities} from './terminal.js'
 import {waitForRequest, waitOptions, waitResultError} from './wait.js'
@@ -98,14 +98,17 @@ export async function runAction(options: RunActionOptions): Promise<void> {
     return
   }
 
-  const policies = await choosePolicies(config, target)
-  for (const warning of policies.warnings) progress.warn(warning)
+  let policies: PolicyChoice = {policies: [], warnings: []}
   const plan = await createPlan({
     loaded,
     inputs,
     user: config.user,
     requester: requesterOf(config, inputs),
-    decide: (request) => decide(policies, request),
+    async decide(request) {
+      policies = await choosePolicies(config, target)
+      for (const warning of policies.warnings) progress.warn(warning)
+      return decide(policies, request)
+    },
     target,
     runId: options.retry?.runId ?? options.edit?.runId ?? createRunId(),
     configSources: config.sources,

@@ -78,9 +78,13 @@ export function createGitHubTarget(options: GitHubTargetOptions): DeliveryTarget
     ],
     compare: async (files) => compareFiles(client, owner, repo, await readBase(), files),
     async readBaseFile(path) {
-      const state = await readBase()
+      // The file is read by branch name side by side with the base branch itself, to save a
+      // round trip. Its blob id must match the base tree's entry; otherwise the branch moved
+      // in between, and the blob of the tree that was read is fetched instead.
+      const [state, file] = await Promise.all([readBase(), readContent(client, owner, repo, path, options.baseBranch)])
       const entry = state.entries.get(path)
       if (!entry) return undefined
+      if (file && file.sha === entry.sha) return {content: file.content, branch: state.branch, commit: state.commit}
       try {
         const {data} = await client.rest.git.getBlob({owner, repo, file_sha: entry.sha})
         return {content: Buffer.from(data.content, 'base64'), branch: state.branch, commit: state.commit}
@@ -162,6 +166,20 @@ function createClient(options: GitHubTargetOptions, report: (message: string) =>
       notifications: new Bottleneck.Group({maxConcurrent: 1, minTime: 0}),
     },
   })
+}
+
+/**
+ * Reads a file with the contents API; undefined when it is missing, not a file, too large to
+ * come inline, or unreadable, so that the caller falls back to the base tree's blob.
+ */
+async function readContent(client: RestClient, owner: string, repo: string, path: string, ref: string | undefined): Promise<{sha: string; content: Buffer} | undefined> {
+  try {
+    const {data} = await client.rest.repos.getContent({owner, repo, path, ...(ref === undefined ? {} : {ref})})
+    if (Array.isArray(data) || data.type !== 'file' || !('content' in data) || data.encoding !== 'base64') return undefined
+    return {sha: data.sha, content: Buffer.from(data.content, 'base64')}
+  } catch {
+    return undefined
+  }
 }
 
 /** Shows the base branch read as a step, so that retries against a slow server are not silent. */
