@@ -111,8 +111,17 @@ describe('following a request with --wait and runs watch', () => {
     assert.equal(result.status, 0, result.stderr)
     assert.match(result.stdout, /^Pull request state$/m)
     assert.match(result.stdout, /^ {2}Pull request #1: waiting for approval: 1 from @team-leads$/m)
+    assert.match(result.stdout, /^ {2}Approval from @team-leads: 0 of 1; waiting \d+m of the 24h SLA$/m)
     const document = JSON.parse((await run(['runs', 'show', runId(), '--json'])).stdout)
     assert.equal(document.status.outcome, 'waiting_for_approval')
+  })
+
+  it('shows a missed SLA in runs show', async () => {
+    assert.equal((await run(request('small'))).status, 0)
+    server.setPullRequestCreatedAt('acme', 'infrastructure', 1, new Date(Date.now() - 26 * 3600 * 1000))
+    const result = await run(['runs', 'show', runId()])
+    assert.equal(result.status, 0, result.stderr)
+    assert.match(result.stdout, /^ {2}Approval from @team-leads: 0 of 1; waiting 1d 2h, 2h past the 24h SLA$/m)
   })
 
   it('rejects --wait with a local target', async () => {
