@@ -1,5 +1,6 @@
 import {EvaluationError, type ParseResult} from '@marcbachmann/cel-js'
 import {toCelContext} from './cel.js'
+import {conditionsOf} from './clauses.js'
 import type {CompiledRule} from './compiled.js'
 import type {CompiledExpression} from './expressions.js'
 import {compiledRulesOf, copyOrigin, defaultRuleId} from './load.js'
@@ -30,6 +31,7 @@ interface Reason {
 export function evaluatePolicy(policy: Policy, request: PolicyRequest): Decision {
   const compiledRules = compiledRulesOf(policy)
   const context = toCelContext(request)
+  const conditionAt = conditionsOf(policy, compiledRules, context)
 
   const matchedRules: MatchedRule[] = []
   const errors: Decision['errors'] = []
@@ -38,9 +40,9 @@ export function evaluatePolicy(policy: Policy, request: PolicyRequest): Decision
   let denied = false
   let autoApproved = false
 
-  for (const compiled of compiledRules) {
+  for (const [index, compiled] of compiledRules.entries()) {
     const {rule} = compiled
-    const result = evaluateRule(compiled, context, policy.path)
+    const result = evaluateRule(compiled, context, policy.path, conditionAt(index))
     if (result.kind === 'not_matched') continue
 
     if (result.kind === 'failed') {
@@ -105,13 +107,17 @@ function applyDefault(policy: Policy, base: Pick<Decision, 'matchedRules' | 'err
 /**
  * Evaluates one rule's `when` and, when it matches, its message. A CEL error or a result of
  * the wrong type becomes a `failed` result that names the field and the position in `file`.
+ * `knownMatch` is the value of `when` when the caller already has it, and the condition then
+ * does not run again.
  */
-export function evaluateRule(compiled: CompiledRule, context: Record<string, unknown>, file: string): RuleResult {
-  let matched: unknown
-  try {
-    matched = run(compiled.when, context)
-  } catch (error) {
-    return {kind: 'failed', message: failureMessage(compiled.when, error, file)}
+export function evaluateRule(compiled: CompiledRule, context: Record<string, unknown>, file: string, knownMatch?: boolean): RuleResult {
+  let matched: unknown = knownMatch
+  if (matched === undefined) {
+    try {
+      matched = run(compiled.when, context)
+    } catch (error) {
+      return {kind: 'failed', message: failureMessage(compiled.when, error, file)}
+    }
   }
 
   if (typeof matched !== 'boolean') {
