@@ -181,6 +181,35 @@ describe('shared clauses', () => {
     assert.deepEqual(staging.matchedRules, [])
   })
 
+  it('handle parentheses, bytes and uint literals', () => {
+    // The text of the first clause misses its opening parenthesis, and bytes and uint literals
+    // keep their rules on whole conditions.
+    const policy = parsePolicy(
+      policyText([
+        {id: 'and', when: '(inputs.replicas + 1) > 3 && environment == "dev"', effect: 'deny', message: 'And.'},
+        {id: 'or', when: '(inputs.replicas + 1) > 3 || environment == "dev"', effect: 'deny', message: 'Or.'},
+        {id: 'bytes', when: 'environment == "dev" && b"x" == b"x"', effect: 'deny', message: 'Bytes.'},
+        {id: 'uint', when: 'environment == "dev" && 1u == 1u', effect: 'deny', message: 'Uint.'},
+      ]),
+      'literals.yaml',
+    )
+    warmUp(policy)
+
+    for (const [replicas, environment, expected] of [
+      [3, 'dev', ['and', 'or', 'bytes', 'uint']],
+      [1, 'dev', ['or', 'bytes', 'uint']],
+      [3, 'production', ['or']],
+      [1, 'production', []],
+    ] as const) {
+      const decision = evaluatePolicy(policy, request({replicas}, environment))
+      assert.deepEqual(
+        decision.matchedRules.map((rule) => rule.id),
+        expected,
+        `${replicas} replicas in ${environment}`,
+      )
+    }
+  })
+
   it('report a non-bool clause like its whole condition', () => {
     const policy = parsePolicy(
       policyText([

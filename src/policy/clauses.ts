@@ -181,15 +181,18 @@ function clauseCondition(program: ParseResult, slot: number): Condition {
  * its whole condition.
  */
 function compileClause(clause: ASTNode, key: string): ParseResult | undefined {
-  const text = clause.input.slice(clause.range.start, clause.range.end)
-  return compileIfSame(text, key) ?? compileIfSame(serialize(clause), key)
+  return (
+    compileIfSame(() => clause.input.slice(clause.range.start, clause.range.end), key) ??
+    compileIfSame(() => serialize(clause), key)
+  )
 }
 
-function compileIfSame(text: string, key: string): ParseResult | undefined {
+function compileIfSame(textOf: () => string, key: string): ParseResult | undefined {
   let program: ParseResult
   try {
-    program = policyEnvironment().parse(text)
+    program = policyEnvironment().parse(textOf())
   } catch {
+    // A text that does not parse, or a tree cel-js cannot print, leaves the clause unshared.
     return undefined
   }
 
