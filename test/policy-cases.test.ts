@@ -381,7 +381,7 @@ describe('runPolicyCases', () => {
     const seen: PolicyRequest[] = []
     const complete = async (request: PolicyRequest): Promise<PolicyRequest> => {
       seen.push(structuredClone(request))
-      return {...request, cost: {monthly: 900, currency: 'EUR'}, risk: ['iam'], inputs: {environment: 'dev', size: 'large'}}
+      return {...request, cost: {monthly: 900, currency: 'EUR'}, risk: ['iam'], inputs: {...request.inputs, size: 'large'}}
     }
 
     const {report} = await runOne(
@@ -400,8 +400,8 @@ describe('runPolicyCases', () => {
     const [completed, statedInputs, costed, noAction] = report.results
     assert.deepEqual(completed?.request.cost, {monthly: 900, currency: 'EUR'})
     assert.deepEqual(completed?.request.risk, ['deletion'])
-    assert.deepEqual(completed?.request.inputs, {environment: 'dev', size: 'large'})
-    assert.deepEqual(statedInputs?.request.inputs, {environment: 'production'})
+    assert.deepEqual(completed?.request.inputs, {size: 'large'})
+    assert.deepEqual(statedInputs?.request.inputs, {environment: 'production', size: 'large'})
     assert.equal(statedInputs?.request.environment, 'production')
     assert.deepEqual(statedInputs?.request.risk, ['iam'])
     assert.deepEqual(costed?.request.cost, {monthly: 5, currency: 'USD'})

@@ -1,3 +1,4 @@
+import {closest} from 'fastest-levenshtein'
 import {existsSync} from 'node:fs'
 import {relative, resolve} from 'node:path'
 
@@ -7,7 +8,7 @@ import {type LoadedManifest, loadManifest} from '../actions/manifest.js'
 import {prepareRequest} from '../actions/plan.js'
 import type {IdpConfig} from '../config/config.js'
 import {ExitCode, IdpError} from '../errors.js'
-import {bundledPolicyPath, defaultCasesPath, loadPolicy, loadPolicyCases, runPolicyCases, type PolicyCasesReport, type PolicyRequest} from '../policy/index.js'
+import {bundledPolicyPath, defaultCasesPath, loadPolicy, loadPolicyCases, runPolicyCases, type PolicyCase, type PolicyCasesReport, type PolicyRequest} from '../policy/index.js'
 import {printJson} from './json-output.js'
 import {SHARED_POLICY_PATH} from './policy-source.js'
 import type {TerminalCapabilities} from './terminal.js'
@@ -35,12 +36,23 @@ interface FileReport {
 export async function runPolicyTests(options: PolicyTestOptions): Promise<void> {
   const cwd = options.cwd ?? process.cwd()
   const files = options.files.length > 0 ? options.files.map((file) => resolve(cwd, file)) : [defaultCasesFile(options.config, cwd)]
-  const complete = completer(options.config)
+  if (files[0] === defaultCasesPath(bundledPolicyPath) && options.files.length === 0) {
+    process.stderr.write(`No policy is configured and ${SHARED_POLICY_PATH} does not exist here, so the bundled example's cases run.\n`)
+  }
+
   const reports: FileReport[] = []
   for (const file of files) {
     const cases = await loadPolicyCases(file)
-    const policy = await loadPolicy(cases.policyPath)
-    reports.push({path: file, policy: cases.policyPath, report: await runPolicyCases(policy, cases, {complete})})
+    const policy = await loadPolicy(cases.policyPath).catch((error: unknown) => {
+      throw error instanceof IdpError && error.code === 'POLICY_NOT_FOUND'
+        ? new IdpError(`The policy ${cases.policyPath} that ${shortPath(cwd, file)} tests does not exist`, {
+            code: 'POLICY_NOT_FOUND',
+            exitCode: ExitCode.usage,
+            hint: `Fix the policy field of ${shortPath(cwd, file)}, or put the cases next to their policy: X.tests.yaml tests X.yaml.`,
+          })
+        : error
+    })
+    reports.push({path: file, policy: cases.policyPath, report: await runPolicyCases(policy, cases, {complete: completer(options.config, file)})})
   }
 
   const results = reports.flatMap((file) => file.report.results)
@@ -50,6 +62,7 @@ export async function runPolicyTests(options: PolicyTestOptions): Promise<void> 
 
   if (options.json) {
     printJson({
+      ok: !failing,
       passed: results.length - failed,
       failed,
       files: reports.map(({path, policy, report}) => ({
@@ -61,6 +74,7 @@ export async function runPolicyTests(options: PolicyTestOptions): Promise<void> 
     })
   } else {
     process.stdout.write(`${formatReports(reports, cwd, options.terminal.stdout, options.requireCoverage)}\n`)
+    if (failing && failed === 0) process.stderr.write('Every case passed, but --require-coverage needs a case for every rule.\n')
   }
 
   if (failing) process.exitCode = ExitCode.failure
@@ -73,29 +87,54 @@ export async function runPolicyTests(options: PolicyTestOptions): Promise<void> 
 function defaultCasesFile(config: IdpConfig, cwd: string): string {
   if (config.policy) return defaultCasesPath(config.policy)
   const shared = resolve(cwd, defaultCasesPath(SHARED_POLICY_PATH))
-  return existsSync(shared) ? shared : defaultCasesPath(bundledPolicyPath)
+  if (existsSync(shared)) return shared
+  if (existsSync(resolve(cwd, SHARED_POLICY_PATH))) {
+    throw new IdpError(`${SHARED_POLICY_PATH} has no test cases: ${defaultCasesPath(SHARED_POLICY_PATH)} does not exist`, {
+      code: 'POLICY_TESTS_NOT_FOUND',
+      exitCode: ExitCode.usage,
+      hint: `Write its cases in ${defaultCasesPath(SHARED_POLICY_PATH)} (docs/policy.md, "Test cases"), or name the case files: idp policy test FILE...`,
+    })
+  }
+
+  return defaultCasesPath(bundledPolicyPath)
 }
 
 /**
  * Completes a case that names an action and no cost: its inputs are checked against the
- * manifest, and cost, risk, resources and permissions are computed as for a real request.
+ * manifest with its defaults applied, and cost, risk, resources and permissions are computed
+ * as for a real request. The user's own configuration is left out, so that a case file gives
+ * the same results on every machine; inputs whose default comes from it must be stated.
  */
-function completer(config: IdpConfig): (request: PolicyRequest) => Promise<PolicyRequest> {
+function completer(config: IdpConfig, file: string): (request: PolicyRequest, policyCase: PolicyCase) => Promise<PolicyRequest> {
   const manifests = new Map<string, Promise<LoadedManifest>>()
-  return async (request) => {
-    const entry = readCatalog(config.catalog).entries.find((candidate) => candidate.name === request.action)
+  return async (request, policyCase) => {
+    const where = `${shortPath(process.cwd(), file)}${policyCase.position ? `:${policyCase.position.line}` : ''}`
+    const entries = readCatalog(config.catalog).entries
+    const entry = entries.find((candidate) => candidate.name === request.action)
     if (!entry) {
-      throw new IdpError(`A test case names the action ${request.action}, which is not in the catalog, and states no cost`, {
+      const names = entries.map((candidate) => candidate.name)
+      throw new IdpError(`The test case "${policyCase.name}" (${where}) names the action ${request.action}, which is not in the catalog, and states no cost`, {
         code: 'POLICY_TESTS_INVALID',
         exitCode: ExitCode.usage,
-        hint: 'State the cost in the case, or add the action to the catalog (the `catalog` configuration key).',
+        details: {actions: names},
+        hint: `Did you mean ${closest(request.action, names)}? Or state the cost in the case, or add the action to the catalog (the \`catalog\` configuration key).`,
       })
     }
 
     if (!manifests.has(entry.name)) manifests.set(entry.name, loadManifest(entry.file))
     const loaded = await manifests.get(entry.name)!
-    const inputs = await resolveInputs({manifest: loaded.manifest, flags: {}, values: {origin: `the test case for ${entry.name}`, data: request.inputs}, user: config.user})
-    return prepareRequest(loaded, inputs, {user: config.user, requester: request.requester, runId: 'policy-test'}).policyRequest
+    try {
+      const inputs = await resolveInputs({manifest: loaded.manifest, flags: {}, values: {origin: `the test case "${policyCase.name}" (${where})`, data: request.inputs}, user: {}, usage: {command: `idp ${entry.command}`, neverPrompts: true}})
+      return prepareRequest(loaded, inputs, {user: {}, requester: request.requester, runId: 'policy-test'}).policyRequest
+    } catch (error) {
+      if (!(error instanceof IdpError)) throw error
+      throw new IdpError(`The test case "${policyCase.name}" (${where}) is not a valid ${entry.name} request: ${error.message}`, {
+        code: 'POLICY_TESTS_INVALID',
+        exitCode: ExitCode.usage,
+        problems: error.problems,
+        hint: `State every required input of ${entry.name} in the case's request.inputs (\`idp ${entry.command} --help\` lists them), or state the cost to skip the manifest.`,
+      })
+    }
   }
 }
 
@@ -130,7 +169,8 @@ function formatReports(reports: FileReport[], cwd: string, chalk: TerminalCapabi
     lines.push('')
   }
 
-  lines.push(`${passed} passed, ${failed} failed`)
+  const uncovered = reports.reduce((count, {report}) => count + report.uncoveredRules.length, 0)
+  lines.push(`${passed} passed, ${failed} failed${uncovered > 0 ? `, ${uncovered} ${uncovered === 1 ? 'rule' : 'rules'} without a case` : ''}`)
   return lines.join('\n')
 }
 

@@ -12,9 +12,11 @@ export interface RunPolicyCasesOptions {
   /**
    * Completes the request of a case that names an action and leaves `cost` out, such as by
    * computing cost, risk, resources and permissions from the action's manifest. It receives
-   * the request with defaults applied. Fields that the case states win over what it returns.
+   * the request with defaults applied, and the case for its messages. The inputs and the
+   * environment it returns are used, so that it can add the manifest's defaults; the other
+   * fields that the case states win over what it returns.
    */
-  complete?: (request: PolicyRequest) => PolicyRequest | Promise<PolicyRequest>
+  complete?: (request: PolicyRequest, policyCase: PolicyCase) => PolicyRequest | Promise<PolicyRequest>
 }
 
 export interface PolicyCaseResult {
@@ -58,7 +60,8 @@ export async function runPolicyCases(
   const results: PolicyCaseResult[] = []
   const matched = new Set<string>()
   for (const policyCase of list) {
-    const request = await caseRequest(policyCase.request, options.complete)
+    const {complete} = options
+    const request = await caseRequest(policyCase.request, complete && ((partial) => complete(partial, policyCase)))
     const decision = evaluatePolicy(policy, request)
     for (const rule of decision.matchedRules) matched.add(rule.id)
     results.push(compare(policyCase, request, decision))
@@ -74,7 +77,7 @@ export async function runPolicyCases(
 const defaultRequester: PolicyRequest['requester'] = {login: 'requester', name: '', team: '', groups: []}
 
 /** Fills the fields a case leaves out, and completes the request through `complete` when the case names an action but no cost. */
-export async function caseRequest(stated: PolicyCaseRequest, complete?: RunPolicyCasesOptions['complete']): Promise<PolicyRequest> {
+export async function caseRequest(stated: PolicyCaseRequest, complete?: (request: PolicyRequest) => PolicyRequest | Promise<PolicyRequest>): Promise<PolicyRequest> {
   const inputs = stated.inputs ?? {}
   const environment = stated.environment ?? (typeof inputs.environment === 'string' ? inputs.environment : '')
   const request: PolicyRequest = {
@@ -92,7 +95,7 @@ export async function caseRequest(stated: PolicyCaseRequest, complete?: RunPolic
 
   const completed = await complete(structuredClone(request))
   const statedFields: Partial<PolicyRequest> = {action: request.action}
-  if (stated.inputs !== undefined || stated.environment !== undefined) Object.assign(statedFields, {inputs, environment})
+  if (stated.environment !== undefined) statedFields.environment = environment
   if (stated.risk !== undefined) statedFields.risk = request.risk
   if (stated.resources !== undefined) statedFields.resources = request.resources
   if (stated.permissions !== undefined) statedFields.permissions = request.permissions
