@@ -45,6 +45,12 @@ export function describeSchemaError(error: ErrorObject): string {
       return `must be ${JSON.stringify(params.allowedValue)}`
     }
 
+    case 'pattern': {
+      // A regular expression tells a reader little; the field's description says what is allowed.
+      const description = (error.parentSchema as {description?: string} | undefined)?.description
+      return description ? `${JSON.stringify(error.data)} is not allowed here. ${description}` : (error.message ?? 'is invalid')
+    }
+
     default: {
       return error.message ?? 'is invalid'
     }

@@ -43,10 +43,16 @@ describe('idp db create to GitHub', () => {
     assert.equal(result.status, 0, result.stderr)
     server.assertNoViolations()
 
-    // The default branch first, then three reads side by side, then the writes in order.
+    // The default branch first, then four reads side by side (the base commit and tree, the
+    // shared policy and the request's branch), then the writes in order.
     assert.equal(calls()[0], `GET ${API}`)
-    assert.deepEqual(calls().slice(1, 4).sort(), [`GET ${API}/commits/main`, `GET ${API}/git/ref/heads%2Fidp%2Fdb-create%2Forders-db-dev`, `GET ${API}/git/trees/main`])
-    assert.deepEqual(calls().slice(4), [`POST ${API}/git/trees`, `POST ${API}/git/commits`, `POST ${API}/git/refs`, `POST ${API}/pulls`, `POST ${API}/issues/1/labels`])
+    assert.deepEqual(calls().slice(1, 5).sort(), [
+      `GET ${API}/commits/main`,
+      `GET ${API}/contents/.idp%2Fapproval-policy.yaml`,
+      `GET ${API}/git/ref/heads%2Fidp%2Fdb-create%2Forders-db-dev`,
+      `GET ${API}/git/trees/main`,
+    ])
+    assert.deepEqual(calls().slice(5), [`POST ${API}/git/trees`, `POST ${API}/git/commits`, `POST ${API}/git/refs`, `POST ${API}/pulls`, `POST ${API}/issues/1/labels`])
 
     const treeRequest = server.requests.find((entry) => entry.method === 'POST' && entry.path.endsWith('/git/trees'))!.body as {base_tree: string; tree: Array<{path: string; mode: string; content: string}>}
     assert.match(treeRequest.base_tree, /^[0-9a-f]{40}$/)
@@ -128,7 +134,7 @@ describe('idp db create to GitHub', () => {
     assert.equal(result.status, 0, result.stderr)
     assert.deepEqual(
       server.requests.map((entry) => entry.method),
-      ['GET', 'GET', 'GET', 'GET'],
+      ['GET', 'GET', 'GET', 'GET', 'GET'],
     )
     assert.deepEqual(server.pullRequests('acme', 'infrastructure'), [])
     assert.deepEqual(readdirSync(join(dir.path, 'home')), [])

@@ -1,6 +1,7 @@
 import type {IdpConfig} from '../config/config.js'
 import type {DeliveryTarget} from '../delivery/target.js'
-import {bundledPolicyPath, evaluatePolicy, loadPolicy, mergeDecisions, parsePolicy, type Decision, type Policy, type PolicyRequest} from '../policy/index.js'
+import {IdpError} from '../errors.js'
+import {bundledPolicyPath, evaluatePolicy, loadPolicy, mergeDecisions, parsePolicy, type Decision, type Policy, type PolicyOrigin, type PolicyRequest} from '../policy/index.js'
 
 /** Path of the shared approval policy in the target repository, unless configured otherwise. */
 export const SHARED_POLICY_PATH = '.idp/approval-policy.yaml'
@@ -28,18 +29,30 @@ export async function choosePolicies(config: IdpConfig, target: DeliveryTarget):
   const path = sharedPolicyPath(config)
   const base = await target.readBaseFile(path)
   const repository = targetName(target)
-  const shared = base && parsePolicy(base.content.toString('utf8'), `${repository}:${path}`, {kind: 'repository', repository, ref: base.branch, commit: base.commit})
+  const shared = base && parseShared(base.content.toString('utf8'), `${repository}:${path}`, {kind: 'repository', repository, ref: base.branch, commit: base.commit})
   const local = config.policy === undefined ? undefined : await loadPolicy(config.policy, {kind: 'file'})
   const warnings: string[] = []
   if (shared && local) {
     warnings.push(
       `The configured policy ${config.policy} is evaluated together with the shared ${path} of ${repository}: it can add requirements but not remove them, and CI enforces only the shared file.`,
     )
+    for (const [group, {team}] of Object.entries(local.groups)) {
+      const sharedTeam = shared.groups[group]?.team
+      if (sharedTeam !== undefined && sharedTeam !== team) {
+        warnings.push(`The configured policy maps the group ${group} to @${team}, and the shared policy to @${sharedTeam}; the shared @${sharedTeam} is used.`)
+      }
+    }
+
     return {policies: [shared, local], warnings}
   }
 
   if (shared) return {policies: [shared], warnings}
   if (local) return {policies: [local], warnings}
+  // Without any configured target the default local repository is used, and the bundled
+  // policy is the documented default: no warning then.
+  if ((config.target.github || config.target.git) && !target.offline) {
+    warnings.push(`${repository} has no ${path} on its base branch, so the bundled example policy decides. CI enforces the file there: commit one (docs/policy.md).`)
+  }
   return {policies: [await loadPolicy(bundledPolicyPath, {kind: 'bundled'})], warnings}
 }
 
@@ -63,4 +76,22 @@ function targetName(target: DeliveryTarget): string {
   const {repository, path} = target.summary
   if (typeof repository === 'string') return repository
   return typeof path === 'string' ? path : 'the target'
+}
+
+/**
+ * Parses the shared policy, naming the commit it came from in an error: the requester cannot
+ * fix it, its owners can.
+ */
+function parseShared(text: string, path: string, origin: PolicyOrigin): Policy {
+  try {
+    return parsePolicy(text, path, origin)
+  } catch (error) {
+    if (!(error instanceof IdpError) || error.code !== 'POLICY_INVALID') throw error
+    throw new IdpError(`The shared policy ${path} on ${origin.ref} (commit ${origin.commit?.slice(0, 12)}) is invalid, so no request can be decided`, {
+      code: 'POLICY_INVALID',
+      exitCode: error.exitCode,
+      problems: error.problems,
+      hint: 'Nothing was submitted. Tell the owners of the policy; they can test a fix with `idp policy test` before committing it.',
+    })
+  }
 }

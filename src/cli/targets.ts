@@ -122,6 +122,7 @@ function uncomparedTarget(repository: string): DeliveryTarget {
     kind: 'github',
     description: `GitHub repository ${repository} (not compared: no token)`,
     summary: {kind: 'github', repository},
+    offline: true,
     steps: [],
     compare: async (files) => files.map((file): PlannedFile => ({...file, status: 'added'})),
     findExisting: async () => undefined,

@@ -36,9 +36,22 @@ export function createGitTarget(options: GitTargetOptions): DeliveryTarget {
     async readBaseFile(filePath) {
       if (!(await isRepository(path))) return undefined
       const branch = await baseBranchOf(options)
-      if (!(await refExists(path, `refs/heads/${branch}`))) return undefined
+      if (!(await refExists(path, `refs/heads/${branch}`))) {
+        if (options.baseBranch) throw missingBaseBranch(options)
+        return undefined
+      }
+
       const commit = (await git(path, ['rev-parse', `refs/heads/${branch}^{commit}`])).trim()
       if (!(await refExists(path, `${commit}:${filePath}`))) return undefined
+      const type = (await git(path, ['cat-file', '-t', `${commit}:${filePath}`])).trim()
+      if (type !== 'blob') {
+        throw new IdpError(`${filePath} on ${branch} of ${path} is a ${type === 'tree' ? 'folder' : type}, not a policy file`, {
+          code: 'CONFIG_INVALID',
+          exitCode: 2,
+          hint: 'Set target.git.policyPath to the policy file itself, such as .idp/approval-policy.yaml.',
+        })
+      }
+
       return {content: await gitBuffer(path, ['cat-file', 'blob', `${commit}:${filePath}`]), branch, commit}
     },
     async findExisting(branch, fingerprints) {
@@ -69,13 +82,7 @@ async function compareWithBase(options: GitTargetOptions, files: RenderedFile[])
   if (!(await isRepository(options.path))) return files.map((file) => ({...file, status: 'added'}))
   const base = await baseBranchOf(options)
   if (!(await refExists(options.path, `refs/heads/${base}`))) {
-    if (options.baseBranch) {
-      throw new IdpError(`The base branch ${base} does not exist in ${options.path}`, {
-        code: 'BASE_BRANCH_NOT_FOUND',
-        exitCode: 2,
-        hint: `Set target.git.baseBranch to an existing branch (see \`git -C "${options.path}" branch\`), or remove it to use the checked-out branch.`,
-      })
-    }
+    if (options.baseBranch) throw missingBaseBranch(options)
 
     return files.map((file) => ({...file, status: 'added'}))
   }
@@ -200,6 +207,14 @@ async function initializeRepository(path: string, options: GitTargetOptions): Pr
   await git(path, ['add', 'README.md'])
   const identity = await commitIdentity(options)
   await git(path, ['commit', '--quiet', '-m', 'Initialize the infrastructure repository'], {env: identity})
+}
+
+function missingBaseBranch(options: GitTargetOptions): IdpError {
+  return new IdpError(`The base branch ${options.baseBranch} does not exist in ${options.path}`, {
+    code: 'BASE_BRANCH_NOT_FOUND',
+    exitCode: 2,
+    hint: `Set target.git.baseBranch to an existing branch (see \`git -C "${options.path}" branch\`), or remove it to use the checked-out branch.`,
+  })
 }
 
 async function baseBranchOf(options: GitTargetOptions): Promise<string> {

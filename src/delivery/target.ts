@@ -111,6 +111,8 @@ export interface DeliveryTarget {
   description: string
   /** Machine-readable description for JSON output and the journal. */
   summary: Record<string, unknown>
+  /** True for a target that cannot be read, such as GitHub without a token in a dry run. */
+  offline?: boolean
   /** The steps `deliver` runs, in order, for the journal. */
   steps: DeliveryStep[]
   /**
