@@ -167,7 +167,29 @@ describe('idp policy check', () => {
   it('reports a policy file that does not exist', () => {
     const result = check(['--environment', 'dev', '--size', 'small', '--policy', 'nope.yaml'])
     assert.equal(result.status, 2)
-    assert.match(result.stderr, /nope\.yaml/)
+    assert.match(result.stderr, /^Error: Policy file not found: .*nope\.yaml$/m)
+    assert.match(result.stderr, /^Next: Check the path given to --policy\.$/m)
+  })
+
+  it('suggests its own command for missing inputs', () => {
+    const result = runCli(['policy', 'check', 'db-create', '--environment', 'dev'], {cwd: cwd(), env})
+    assert.equal(result.status, 2)
+    assert.match(result.stderr, /^Next: Pass them as flags, for example: idp policy check db-create --name <value> --team <value>\.$/m)
+  })
+
+  it('finds the action after an input flag', () => {
+    const result = runCli(['policy', 'check', '--team', 'payments', 'db-create', '--name', 'orders-db', '--environment', 'dev'], {cwd: cwd(), env})
+    assert.equal(result.status, 0, result.stderr)
+    assert.match(result.stdout, /^db-create: auto-approved$/m)
+  })
+
+  it('says which rules failed instead of calling them unmatched', () => {
+    dir.write('broken.yaml', SHARED_POLICY.replace('when: environment == "dev"\n', 'when: inputs.missing == "x"\n'))
+    const result = check(['--environment', 'staging', '--size', 'small', '--explain', '--policy', join(dir.path, 'broken.yaml')])
+    assert.equal(result.status, 0, result.stderr)
+    assert.match(result.stdout, /^Matched rules\n {2}none: the rules that could not be evaluated decided, through onError$/m)
+    assert.match(result.stdout, /^ {2}! dev-is-free: when failed: No such key: missing/m)
+    assert.match(result.stdout, /^Not matched\n {2}- no-large-in-dev \(deny\): /m)
   })
 })
 
@@ -236,6 +258,41 @@ describe('the shared policy of a local git target', () => {
       decision.requirements.map((requirement: {group: string; policies: string[]}) => [requirement.group, requirement.policies]),
       [['dba', [join(cwd(), 'local-policy.yaml')]]],
     )
+  })
+
+  it('rejects a configured base branch that does not exist', () => {
+    dir.write('work/.idprc.yaml', `target:\n  git:\n    path: ${infra}\n    baseBranch: mian\n`)
+    const result = runCli(['policy', 'check', 'db-create', ...REQUEST_FLAGS, '--environment', 'dev'], {cwd: cwd(), env})
+    assert.equal(result.status, 2)
+    assert.match(result.stderr, /^Error: The base branch mian does not exist in /m)
+  })
+
+  it('warns when the target has no shared policy', () => {
+    dir.write('work/.idprc.yaml', `target:\n  git:\n    path: ${infra}\n    policyPath: .idp/missing.yaml\n`)
+    const result = runCli(['policy', 'check', 'db-create', ...REQUEST_FLAGS, '--environment', 'dev'], {cwd: cwd(), env})
+    assert.equal(result.status, 0, result.stderr)
+    assert.ok(result.stderr.includes(`${infra} has no .idp/missing.yaml on its base branch, so the bundled example policy decides.`), result.stderr)
+  })
+
+  it('rejects a policy path that names a folder or leaves the repository', () => {
+    dir.write('work/.idprc.yaml', `target:\n  git:\n    path: ${infra}\n    policyPath: .idp\n`)
+    const folder = runCli(['policy', 'check', 'db-create', ...REQUEST_FLAGS, '--environment', 'dev'], {cwd: cwd(), env})
+    assert.equal(folder.status, 2)
+    assert.match(folder.stderr, /^Error: \.idp on main of .* is a folder, not a policy file$/m)
+
+    dir.write('work/.idprc.yaml', `target:\n  git:\n    path: ${infra}\n    policyPath: ../outside.yaml\n`)
+    const outside = runCli(['policy', 'check', 'db-create', ...REQUEST_FLAGS, '--environment', 'dev'], {cwd: cwd(), env})
+    assert.equal(outside.status, 2)
+    assert.match(outside.stderr, /target\.git\.policyPath/)
+  })
+
+  it('names the commit of an invalid shared policy', () => {
+    commitPolicy(SHARED_POLICY.replace('effect: auto_approve', 'effect: approve'))
+    const commit = git(infra, ['rev-parse', 'HEAD']).slice(0, 12)
+    const result = runCli(['db', 'create', ...REQUEST_FLAGS, '--environment', 'dev', '--yes'], {cwd: cwd(), env})
+    assert.equal(result.status, 2)
+    assert.ok(result.stderr.includes(`Error: The shared policy ${infra}:.idp/approval-policy.yaml on main (commit ${commit}) is invalid, so no request can be decided`), result.stderr)
+    assert.match(result.stderr, /^Next: Nothing was submitted\. Tell the owners of the policy/m)
   })
 
   it('judges a second run again with the policy of that moment (FC38)', () => {
@@ -349,6 +406,48 @@ cases:
     const strict = runCli(['policy', 'test', '--require-coverage'], {cwd: cwd(), env})
     assert.equal(strict.status, 1)
     assert.match(strict.stdout, /^ {2}✗ no case matches the rules no-large-in-dev$/m)
+  })
+
+  it('applies the manifest defaults to a case that names an action', () => {
+    dir.write(
+      'work/cases.yaml',
+      `apiVersion: idp.dev/v1
+kind: ApprovalPolicyTests
+policy: .idp/approval-policy.yaml
+cases:
+  - name: the defaults are dev and small
+    request:
+      action: db-create
+      inputs: {name: orders-db, team: payments}
+    expect: {outcome: auto_approve, rules: [dev-is-free]}
+`,
+    )
+    const result = runCli(['policy', 'test', 'cases.yaml'], {cwd: cwd(), env})
+    assert.equal(result.status, 0, result.stdout)
+    assert.match(result.stdout, /^1 passed, 0 failed, 1 rule without a case$/m)
+  })
+
+  it('names the case whose inputs the manifest rejects', () => {
+    dir.write(
+      'work/cases.yaml',
+      `apiVersion: idp.dev/v1
+kind: ApprovalPolicyTests
+policy: .idp/approval-policy.yaml
+cases:
+  - name: no team
+    request: {action: db-create, inputs: {name: orders-db}}
+    expect: {outcome: auto_approve}
+`,
+    )
+    const result = runCli(['policy', 'test', 'cases.yaml'], {cwd: cwd(), env: {...env, XDG_CONFIG_HOME: join(dir.path, 'config')}})
+    assert.equal(result.status, 2)
+    assert.match(result.stderr, /^Error: The test case "no team" \(cases\.yaml:5\) is not a valid db-create request: Missing required input: --team$/m)
+  })
+
+  it('asks for the test cases of a shared policy that has none', () => {
+    const result = runCli(['policy', 'test'], {cwd: cwd(), env})
+    assert.equal(result.status, 2)
+    assert.match(result.stderr, /^Error: \.idp\/approval-policy\.yaml has no test cases: \.idp\/approval-policy\.tests\.yaml does not exist$/m)
   })
 
   it('reports a case file that does not exist', () => {

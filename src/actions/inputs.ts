@@ -55,6 +55,11 @@ export interface ResolveInputsOptions {
   describeChoice?: (input: InputDefinition, value: unknown, answers: Record<string, unknown>) => string | undefined
   /** Defaults that replace the manifest's, such as a run's previous inputs when it is edited. */
   defaults?: Record<string, unknown>
+  /**
+   * The command that errors suggest, such as `idp policy check db-create`; default: the
+   * action's own command. Commands that never prompt set `neverPrompts`.
+   */
+  usage?: {command: string; neverPrompts?: boolean}
 }
 
 /** Lists the inputs of a manifest in declaration order. */
@@ -103,7 +108,7 @@ export async function resolveInputs(options: ResolveInputsOptions): Promise<Reco
     else resolved[definition.name] = (parsed as {value: unknown}).value
   }
 
-  if (problems.length > 0) throw invalidInputError(options.manifest, problems)
+  if (problems.length > 0) throw invalidInputError(options, problems)
 
   const missing: InputDefinition[] = []
   for (const definition of pending) {
@@ -121,8 +126,8 @@ export async function resolveInputs(options: ResolveInputsOptions): Promise<Reco
     }
   }
 
-  if (problems.length > 0) throw invalidInputError(options.manifest, problems)
-  if (missing.length > 0) throw missingInputError(options.manifest, missing)
+  if (problems.length > 0) throw invalidInputError(options, problems)
+  if (missing.length > 0) throw missingInputError(options, missing)
   return resolved
 }
 
@@ -297,21 +302,21 @@ function describeChoices(schema: InputSchema): string {
     .join(', ')
 }
 
-function commandOf(manifest: ActionManifest): string {
-  return `idp ${manifest.spec.command}`
+function commandOf(options: ResolveInputsOptions): string {
+  return options.usage?.command ?? `idp ${options.manifest.spec.command}`
 }
 
-function invalidInputError(manifest: ActionManifest, problems: Problem[]): IdpError {
+function invalidInputError(options: ResolveInputsOptions, problems: Problem[]): IdpError {
   const noun = problems.length === 1 ? 'input' : 'inputs'
-  return new IdpError(`Invalid ${noun} for ${commandOf(manifest)}`, {
+  return new IdpError(`Invalid ${noun} for ${commandOf(options)}`, {
     code: 'INPUT_INVALID',
     exitCode: 2,
     problems,
-    hint: `Correct the values above; \`${commandOf(manifest)} --help\` lists every flag and its allowed values.`,
+    hint: `Correct the values above; \`idp ${options.manifest.spec.command} --help\` lists every flag and its allowed values.`,
   })
 }
 
-function missingInputError(manifest: ActionManifest, missing: InputDefinition[]): IdpError {
+function missingInputError(options: ResolveInputsOptions, missing: InputDefinition[]): IdpError {
   const flags = missing.map((definition) => `--${definition.flag}`)
   const example = missing.map((definition) => `--${definition.flag} ${exampleValue(definition.schema)}`).join(' ')
   return new IdpError(`Missing required ${missing.length === 1 ? 'input' : 'inputs'}: ${flags.join(', ')}`, {
@@ -322,7 +327,7 @@ function missingInputError(manifest: ActionManifest, missing: InputDefinition[])
       message: `${definition.schema.title ?? definition.name} is required${definition.schema.description ? `: ${definition.schema.description}` : ''}`,
     })),
     details: {missing: missing.map((definition) => definition.flag)},
-    hint: `Pass them as flags, for example: ${commandOf(manifest)} ${example}, or run it in a terminal to be asked.`,
+    hint: `Pass them as flags, for example: ${commandOf(options)} ${example}${options.usage?.neverPrompts ? '' : ', or run it in a terminal to be asked'}.`,
   })
 }
 

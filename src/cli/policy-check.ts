@@ -5,7 +5,7 @@ import {resolveInputs} from '../actions/inputs.js'
 import {loadManifest} from '../actions/manifest.js'
 import {formatMoney, prepareRequest} from '../actions/plan.js'
 import type {IdpConfig} from '../config/config.js'
-import {ExitCode} from '../errors.js'
+import {ExitCode, IdpError} from '../errors.js'
 import {explainPolicy, loadPolicy, type Decision, type PolicyRequest, type RuleExplanation} from '../policy/index.js'
 import {inputValuesFromFlags} from './action-command.js'
 import type {IdpCommand} from './base-command.js'
@@ -42,13 +42,19 @@ export async function checkPolicy(options: CheckPolicyOptions): Promise<void> {
 
   const loaded = await loadManifest(entry.file)
   const values = typeof flags.values === 'string' ? await readValues(flags.values) : undefined
-  const inputs = await resolveInputs({manifest: loaded.manifest, flags: inputValuesFromFlags(entry, flags), values, user: config.user})
+  const inputs = await resolveInputs({
+    manifest: loaded.manifest,
+    flags: inputValuesFromFlags(entry, flags),
+    values,
+    user: config.user,
+    usage: {command: `idp policy check ${entry.name}`, neverPrompts: true},
+  })
   const requester = requesterOf(config, inputs)
   const prepared = prepareRequest(loaded, inputs, {user: config.user, requester, runId: 'policy-check'})
 
   const choice: PolicyChoice =
     typeof flags.policy === 'string'
-      ? {policies: [await loadPolicy(resolve(flags.policy), {kind: 'file'})], warnings: []}
+      ? {policies: [await loadPolicy(resolve(flags.policy), {kind: 'file'}).catch((error: unknown) => rethrowForFlag(error, flags.policy as string))], warnings: []}
       : await choosePolicies(config, await createTarget(config, true, progress, env))
   for (const warning of choice.warnings) progress.warn(warning)
 
@@ -84,7 +90,7 @@ export function formatCheck(action: string, request: PolicyRequest, decision: De
   }
 
   lines.push('', chalk.bold('Matched rules'))
-  if (decision.matchedRules.length === 0) lines.push('  none: the default applied')
+  if (decision.matchedRules.length === 0) lines.push(decision.errors.length > 0 ? '  none: the rules that could not be evaluated decided, through onError' : '  none: the default applied')
   for (const rule of decision.matchedRules) lines.push(`  ${chalk.green('✓')} ${rule.id} (${rule.effect}): ${rule.message}`)
 
   if (decision.errors.length > 0) {
@@ -95,9 +101,18 @@ export function formatCheck(action: string, request: PolicyRequest, decision: De
   if (explanations) {
     const unmatched = explanations.filter((explanation) => !explanation.matched && !explanation.error)
     lines.push('', chalk.bold('Not matched'))
-    if (unmatched.length === 0) lines.push('  none: every rule matched')
+    if (unmatched.length === 0) lines.push('  none')
     for (const explanation of unmatched) lines.push(`  ${chalk.dim('-')} ${explanation.id} (${explanation.effect}): ${explanation.why}`)
   }
 
   return lines.join('\n')
+}
+
+/** Points a missing or invalid `--policy` file at the flag, not at the configuration. */
+function rethrowForFlag(error: unknown, path: string): never {
+  if (error instanceof IdpError && error.code === 'POLICY_NOT_FOUND') {
+    throw new IdpError(`Policy file not found: ${resolve(path)}`, {code: 'POLICY_NOT_FOUND', exitCode: ExitCode.usage, hint: 'Check the path given to --policy.'})
+  }
+
+  throw error
 }

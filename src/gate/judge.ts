@@ -177,7 +177,13 @@ async function prepareRecorded(context: GateContext, request: RecordedRequest, a
   if (!entry) return {problem: `the action ${request.action} is not in the catalog of this checkout`}
   try {
     const loaded = await loadManifest(entry.file)
-    const inputs = await resolveInputs({manifest: loaded.manifest, flags: {}, values: {origin: 'the recorded request', data: request.inputs}, user: {}})
+    const inputs = await resolveInputs({
+      manifest: loaded.manifest,
+      flags: {},
+      values: {origin: 'the recorded request', data: request.inputs},
+      user: {},
+      usage: {command: `idp ${entry.command}`, neverPrompts: true},
+    })
     const requester = {...request.requester, login: author || request.requester.login}
     const prepared = prepareRequest(loaded, inputs, {user: {...requester}, requester, runId: request.runId})
     return {request: prepared.policyRequest, render: () => renderFiles(loaded, prepared.context)}

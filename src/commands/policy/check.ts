@@ -20,6 +20,7 @@ export default class PolicyCheck extends IdpCommand {
   static override description = [
     'Takes the same input flags as the action (or --values), computes the cost and the preview the way a run does, and evaluates the approval policy: the shared file of the target repository, or the bundled example when there is none.',
     'Prints the decision, every matched rule and the requirements; with --explain, also why each other rule did not match. Nothing is written. Exit code 3 when the request would be denied.',
+    'The input flags are those of the action\'s own command: `idp db create --help` lists the flags of db-create.',
   ].join('\n\n')
 
   static override examples = [
@@ -34,14 +35,18 @@ export default class PolicyCheck extends IdpCommand {
   static override strict = false
 
   async run(): Promise<void> {
-    const nameIndex = actionNameIndex(this.argv, FLAGS_WITH_VALUES)
+    const {loadConfig} = await import('../../config/config.js')
+    const config = await loadConfig({file: flagValue(this.argv, '--config')})
+    const {entries} = readCatalog(config.catalog)
+    // An input flag before the action name takes a value that is not an action: the first
+    // argument that names an action wins, then the first that is no flag's value.
+    const named = this.argv.findIndex((argument) => entries.some((entry) => entry.name === argument))
+    const nameIndex = named === -1 ? actionNameIndex(this.argv, FLAGS_WITH_VALUES) : named
     if (nameIndex === -1) {
       throw new IdpError('Missing the action name', {code: 'USAGE_INVALID', exitCode: ExitCode.usage, hint: 'Run `idp actions list` to see the action names, then `idp policy check <name> --<input> <value> ...`.'})
     }
 
-    const {loadConfig} = await import('../../config/config.js')
-    const config = await loadConfig({file: flagValue(this.argv, '--config')})
-    const entry = requireAction(readCatalog(config.catalog).entries, this.argv[nameIndex])
+    const entry = requireAction(entries, this.argv[nameIndex])
     const argv = this.argv.filter((_, index) => index !== nameIndex)
     const {flags} = await parseActionFlags(this, entry, argv, checkFlags, `idp policy check ${entry.name}`)
     const {checkPolicy} = await import('../../cli/policy-check.js')
