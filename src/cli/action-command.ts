@@ -5,7 +5,7 @@ import type {CatalogEntry} from '../actions/catalog.js'
 import {flagNameOf} from '../actions/input-names.js'
 import type {InputSchema} from '../actions/manifest.js'
 import {ExitCode, IdpError} from '../errors.js'
-import {IdpCommand} from './base-command.js'
+import {IdpCommand, unknownFlagError} from './base-command.js'
 import type {ActionFlags} from './run-action.js'
 
 /** Flags that every action command has, in addition to `--json` and `--config`. */
@@ -97,7 +97,8 @@ export async function parseActionFlags(command: IdpCommand, entry: CatalogEntry,
       argv,
     )
   } catch (error) {
-    throw enumFlagError(entry, error, usage) ?? unknownFlagError(entry, error, Object.keys(commandFlags), usage) ?? error
+    const known = [...Object.keys(commandFlags), ...Object.keys(IdpCommand.baseFlags), ...Object.keys(entry.inputs).map(flagNameOf)]
+    throw enumFlagError(entry, error, usage) ?? unknownFlagError(error, known, usage) ?? error
   }
 }
 
@@ -125,23 +126,6 @@ export function requireAction(entries: CatalogEntry[], name: string): CatalogEnt
     exitCode: ExitCode.usage,
     details: {actions: names},
     hint: `Run \`idp actions list\` to see every action. Known actions: ${names.join(', ')}`,
-  })
-}
-
-// oclif reports unknown flags as "Nonexistent flag: --nam" (or "flags: --a, --b").
-const NONEXISTENT_FLAG = /Nonexistent flags?: (.+)$/m
-
-function unknownFlagError(entry: CatalogEntry, error: unknown, commandFlags: string[], usage: string): IdpError | undefined {
-  const match = error instanceof Error ? NONEXISTENT_FLAG.exec(error.message.replaceAll(/\u001B\[[0-9;]*m/g, '')) : null
-  if (!match) return undefined
-  const unknown = match[1].split(',').map((flag) => flag.trim())
-  const known = [...commandFlags, ...Object.keys(IdpCommand.baseFlags), ...Object.keys(entry.inputs).map(flagNameOf)].map((flag) => `--${flag}`)
-  const suggestions = unknown.map((flag) => `${flag} (did you mean ${closest(flag.split('=')[0], known)}?)`)
-  return new IdpError(`Unknown ${unknown.length === 1 ? 'flag' : 'flags'} for ${usage}: ${suggestions.join(', ')}`, {
-    code: 'USAGE_INVALID',
-    exitCode: ExitCode.usage,
-    details: {unknownFlags: unknown, knownFlags: known},
-    hint: `Known flags: ${known.join(', ')}. Run ${usage} --help for details.`,
   })
 }
 

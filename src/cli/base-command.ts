@@ -1,4 +1,5 @@
 import {Command, Flags} from '@oclif/core'
+import {closest} from 'fastest-levenshtein'
 
 import {ExitCode, IdpError, formatProblem} from '../errors.js'
 import type {TerminalCapabilities} from './terminal.js'
@@ -59,7 +60,8 @@ export abstract class IdpCommand extends Command {
 
   override async catch(error: unknown): Promise<void> {
     if (process.env.IDP_DEBUG && !(error instanceof IdpError)) throw error
-    const failure = toIdpError(error) ?? unexpectedError(error)
+    const flags = Object.keys({...(this.constructor as typeof Command).flags, ...IdpCommand.baseFlags})
+    const failure = unknownFlagError(error, flags, `idp ${(this.id ?? '').replaceAll(':', ' ')}`.trim()) ?? toIdpError(error) ?? unexpectedError(error)
     process.exitCode = failure.exitCode
     if (this.json) {
       this.printJson({error: {code: failure.code, message: failure.message, exitCode: failure.exitCode, problems: failure.problems, hint: failure.hint, ...failure.details}})
@@ -76,6 +78,25 @@ export abstract class IdpCommand extends Command {
     }
     this.err(lines.join('\n'))
   }
+}
+
+// oclif reports unknown flags as "Nonexistent flag: --nam" (or "flags: --a, --b").
+const NONEXISTENT_FLAG = /Nonexistent flags?: (.+)$/m
+
+/** Turns oclif's unknown-flag error into one that suggests the closest flag and lists the known ones. */
+export function unknownFlagError(error: unknown, flags: string[], usage: string): IdpError | undefined {
+  const match = error instanceof Error ? NONEXISTENT_FLAG.exec(error.message.replaceAll(ANSI, '')) : null
+  if (!match) return undefined
+  const unknown = match[1].split(',').map((flag) => flag.trim())
+  const known = flags.map((flag) => `--${flag}`)
+  const suggestions = unknown.map((flag) => `${flag} (did you mean ${closest(flag.split('=')[0], known)}?)`)
+  return new IdpError(`Unknown ${unknown.length === 1 ? 'flag' : 'flags'} for ${usage}: ${suggestions.join(', ')}`, {
+    code: 'USAGE_INVALID',
+    exitCode: ExitCode.usage,
+    details: {unknownFlags: unknown, knownFlags: known},
+    hint: `Known flags: ${known.join(', ')}. Run ${usage} --help for details.`,
+    cause: error,
+  })
 }
 
 /**
