@@ -58,7 +58,7 @@ export function requestBody(plan: Plan, description?: string): string {
 
   const matched = plan.decision.matchedRules.map((rule) => `\`${rule.id}\` (${rule.effect})`)
   lines.push(`Matched rules: ${matched.length > 0 ? matched.join(', ') : 'none, so the policy default applied'}. Policy: \`${policySource(plan)}\`.`, '')
-  if (plan.decision.outcome === 'needs_approval') {
+  if (plan.decision.outcome === 'needs_approval' && plan.target.kind === 'github') {
     lines.push(
       '**To approve**, review the files and approve this pull request, or from a terminal:',
       '',

@@ -21,7 +21,7 @@ export function planJson(plan: Plan, dryRun: boolean): Record<string, unknown> {
       requirements: plan.decision.requirements.map((requirement) => ({group: requirement.group, team: requirement.team, count: requirement.count, reasons: requirement.reasons})),
       reasons: plan.decision.reasons,
       matchedRules: plan.decision.matchedRules,
-      policy: plan.decision.policy.path,
+      policy: plan.decision.policy,
     },
     files: plan.files.map((file) => ({path: file.path, status: file.status, mode: file.mode})),
     branch: plan.change.branch,

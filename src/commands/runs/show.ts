@@ -2,6 +2,7 @@ import type {JournalEntry} from '../../actions/journal.js'
 import {IdpCommand} from '../../cli/base-command.js'
 import {runIdArgs} from '../../cli/run-id-arg.js'
 import type {RequestStatus} from '../../delivery/github-status.js'
+import type {Decision} from '../../policy/index.js'
 
 export default class RunsShow extends IdpCommand {
   static override summary = 'Show one run: its inputs, plan, steps, errors and links.'
@@ -20,7 +21,7 @@ export default class RunsShow extends IdpCommand {
     }
 
     const chalk = (await this.capabilities()).stdout
-    const plan = run.plan as {title?: string; branch?: string; cost?: {monthly: number; currency: string}; decision?: {outcome: string; reasons?: string[]}}
+    const plan = run.plan as {title?: string; branch?: string; cost?: {monthly: number; currency: string}; decision?: Decision}
     const lines = [chalk.bold(`Run ${run.runId}: ${run.action.name} (${run.status}, ${formatAge(run.createdAt)})`)]
     if (plan.title) lines.push(`  ${plan.title}`)
     lines.push('', chalk.bold('Inputs'))
@@ -30,6 +31,10 @@ export default class RunsShow extends IdpCommand {
       const outcomes: Record<string, string> = {auto_approve: 'auto-approved', needs_approval: 'needs approval', deny: 'denied'}
       lines.push(`${chalk.bold('Decision:')} ${outcomes[plan.decision.outcome] ?? plan.decision.outcome}`)
       for (const reason of plan.decision.reasons ?? []) lines.push(`  - ${reason}`)
+      if (plan.decision.policy) {
+        const {describePolicySource} = await import('../../cli/policy-source.js')
+        lines.push(chalk.dim(`  Policy: ${describePolicySource(plan.decision)}`))
+      }
     }
 
     lines.push('', chalk.bold('Steps'))
