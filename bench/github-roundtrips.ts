@@ -35,7 +35,7 @@ async function measure(fileCount: number, baseBranch: boolean, sharedPolicy: boo
   const server = await GitHubTestServer.start({latencyMs: LATENCY_MS})
   const home = mkdtempSync(join(tmpdir(), 'idp-bench-github-'))
   try {
-    const policy = sharedPolicy ? {'.idp/approval-policy.yaml': readFileSync(bundledPolicyPath, 'utf8')} : {}
+    const policy: Record<string, string> = sharedPolicy ? {'.idp/approval-policy.yaml': readFileSync(bundledPolicyPath, 'utf8')} : {}
     server.createRepository({owner: 'acme', name: 'infrastructure', files: {'README.md': '# Infrastructure\n', ...policy}})
     for (const team of ['team-leads', 'finance']) server.addTeam('acme', team)
     const templates = join(home, 'actions', 'files')
