@@ -61,7 +61,7 @@ export abstract class IdpCommand extends Command {
   override async catch(error: unknown): Promise<void> {
     if (process.env.IDP_DEBUG && !(error instanceof IdpError)) throw error
     const flags = Object.keys({...(this.constructor as typeof Command).flags, ...IdpCommand.baseFlags})
-    const failure = unknownFlagError(error, flags, `idp ${(this.id ?? '').replaceAll(':', ' ')}`.trim()) ?? toIdpError(error) ?? unexpectedError(error)
+    const failure = redactSecrets(unknownFlagError(error, flags, `idp ${(this.id ?? '').replaceAll(':', ' ')}`.trim()) ?? toIdpError(error) ?? unexpectedError(error), process.env)
     process.exitCode = failure.exitCode
     if (this.json) {
       this.printJson({error: {code: failure.code, message: failure.message, exitCode: failure.exitCode, problems: failure.problems, hint: failure.hint, ...failure.details}})
@@ -78,6 +78,25 @@ export abstract class IdpCommand extends Command {
     }
     this.err(lines.join('\n'))
   }
+}
+
+/**
+ * Replaces the values of GH_TOKEN and GITHUB_TOKEN in an error's text, in case a library put a
+ * token into its message. idp's own messages never contain one; this is the last line of defense.
+ */
+export function redactSecrets(error: IdpError, env: NodeJS.ProcessEnv): IdpError {
+  const secrets = [env.GH_TOKEN, env.GITHUB_TOKEN].map((value) => value?.trim()).filter((value): value is string => Boolean(value && value.length >= 8))
+  if (secrets.length === 0) return error
+  const redact = (text: string) => secrets.reduce((result, secret) => result.replaceAll(secret, '[redacted]'), text)
+  const json = JSON.stringify({message: error.message, hint: error.hint, problems: error.problems, details: error.details})
+  if (!secrets.some((secret) => json.includes(secret))) return error
+  return new IdpError(redact(error.message), {
+    code: error.code,
+    exitCode: error.exitCode,
+    hint: error.hint === undefined ? undefined : redact(error.hint),
+    problems: error.problems.map((problem) => ({...problem, message: redact(problem.message)})),
+    details: JSON.parse(redact(JSON.stringify(error.details))) as Record<string, unknown>,
+  })
 }
 
 // oclif reports unknown flags as "Nonexistent flag: --nam" (or "flags: --a, --b").

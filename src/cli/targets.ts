@@ -98,7 +98,8 @@ function retryBaseOf(env: NodeJS.ProcessEnv): number | undefined {
   return env.IDP_GITHUB_RETRY_BASE_MS && Number.isFinite(value) && value >= 0 ? value : undefined
 }
 
-function checkApiUrl(origin: string, apiUrl: string): string {
+/** Checks an API URL: http or https, and no user name or password, which messages would show. */
+export function checkApiUrl(origin: string, apiUrl: string): string {
   let url: URL | undefined
   try {
     url = new URL(apiUrl)
@@ -111,6 +112,14 @@ function checkApiUrl(origin: string, apiUrl: string): string {
       code: 'CONFIG_INVALID',
       exitCode: ExitCode.usage,
       hint: 'Use https://api.github.com, or https://HOST/api/v3 for GitHub Enterprise Server.',
+    })
+  }
+
+  if (url.username || url.password) {
+    throw new IdpError(`${origin} contains a user name or password`, {
+      code: 'CONFIG_INVALID',
+      exitCode: ExitCode.usage,
+      hint: 'Remove them from the URL: idp sends the token from GH_TOKEN or GITHUB_TOKEN, and a URL is shown in messages.',
     })
   }
 
