@@ -7,11 +7,13 @@ import {ExitCode, IdpError} from '../errors.js'
 import type {GateContext} from '../gate/judge.js'
 import {SHARED_POLICY_PATH} from './policy-source.js'
 import type {TerminalProgress} from './progress.js'
+import {checkApiUrl} from './targets.js'
 
 /** Flags shared by the commands that work on pull requests of the infrastructure repository. */
 export interface RepositoryFlags {
   repository?: string
   'policy-path'?: string
+  base?: string
 }
 
 /**
@@ -33,13 +35,13 @@ export async function createGateContext(config: IdpConfig, flags: RepositoryFlag
     throw new IdpError(`The repository ${JSON.stringify(repository)} is not in the form owner/name`, {code: 'USAGE_INVALID', exitCode: ExitCode.usage, hint: 'For example: --repository acme/infrastructure'})
   }
 
-  const apiUrl = (env.GITHUB_API_URL || config.target.github?.apiUrl || 'https://api.github.com').replace(/\/$/, '')
+  const apiUrl = checkApiUrl(env.GITHUB_API_URL ? 'GITHUB_API_URL' : 'target.github.apiUrl', env.GITHUB_API_URL || config.target.github?.apiUrl || 'https://api.github.com').replace(/\/$/, '')
   const token = await findToken(apiUrl, env)
   if (!token) {
     throw new IdpError(`No GitHub token found to read ${repository}`, {
       code: 'AUTH_MISSING',
       exitCode: ExitCode.auth,
-      hint: 'Set GH_TOKEN or GITHUB_TOKEN. In GitHub Actions: env: {GH_TOKEN: ${{ github.token }}} with pull-requests: write and statuses: write permissions.',
+      hint: 'Set GH_TOKEN or GITHUB_TOKEN to a token that can read the pull requests, write commit statuses and list the members of the organization\'s teams; docs/ci.md describes it.',
     })
   }
 
@@ -54,6 +56,7 @@ export async function createGateContext(config: IdpConfig, flags: RepositoryFlag
     config,
     policyPath: flags['policy-path'] ?? configured ?? SHARED_POLICY_PATH,
     policyPathExplicit: Boolean(flags['policy-path'] ?? configured),
+    baseBranch: flags.base ?? config.target.github?.baseBranch,
     progress,
     retryBaseMs,
   }
@@ -66,7 +69,7 @@ export async function createGateContext(config: IdpConfig, flags: RepositoryFlag
 export function pullRequestNumber(argument: string | undefined, env: NodeJS.ProcessEnv): number {
   if (argument !== undefined) {
     const number = Number(argument.replace(/^#/, ''))
-    if (!Number.isInteger(number) || number < 1) {
+    if (!/^#?\d+$/.test(argument) || !Number.isSafeInteger(number) || number < 1) {
       throw new IdpError(`${JSON.stringify(argument)} is not a pull request number`, {code: 'USAGE_INVALID', exitCode: ExitCode.usage, hint: 'Pass the number, such as 42.'})
     }
 
@@ -82,15 +85,15 @@ export function pullRequestNumber(argument: string | undefined, env: NodeJS.Proc
     })
   }
 
-  let event: {pull_request?: {number?: unknown}; number?: unknown}
+  let event: {pull_request?: {number?: unknown}; number?: unknown} | null
   try {
     event = JSON.parse(readFileSync(path, 'utf8')) as typeof event
   } catch (error) {
     throw new IdpError(`Cannot read the event payload ${path}: ${(error as Error).message}`, {code: 'USAGE_INVALID', exitCode: ExitCode.usage, hint: 'Pass the pull request number instead.'})
   }
 
-  const number = event.pull_request?.number ?? event.number
-  if (typeof number !== 'number') {
+  const number = event?.pull_request?.number ?? event?.number
+  if (typeof number !== 'number' || !Number.isSafeInteger(number) || number < 1) {
     throw new IdpError(`The event payload ${path} is not about a pull request`, {
       code: 'USAGE_INVALID',
       exitCode: ExitCode.usage,

@@ -2,7 +2,7 @@ import {appendFileSync} from 'node:fs'
 
 import {formatMoney} from '../actions/plan.js'
 import {ExitCode} from '../errors.js'
-import type {GateContext, GateOutcome, Judgement} from '../gate/judge.js'
+import {printable, type GateContext, type GateOutcome, type Judgement} from '../gate/judge.js'
 import {describePolicySource} from './policy-source.js'
 import type {TerminalCapabilities} from './terminal.js'
 
@@ -16,6 +16,8 @@ export function exitCodeOf(outcome: GateOutcome, requireRequest: boolean): numbe
       return ExitCode.success
     case 'not_managed':
       return requireRequest ? ExitCode.failure : ExitCode.success
+    case 'other_base':
+      return ExitCode.success
     case 'waiting_for_approval':
       return ExitCode.waiting
     case 'denied':
@@ -56,11 +58,17 @@ export function formatJudgement(judgement: Judgement, chalk: TerminalCapabilitie
     tampered: chalk.red('✗ files differ from the request'),
     invalid_request: chalk.red('✗ invalid request'),
     not_managed: chalk.dim('- not managed by idp'),
+    other_base: chalk.dim('- not judged'),
   }
   const lines = [`${chalk.bold(`Pull request #${pullRequest.number}`)} ${pullRequest.url}: ${marks[judgement.outcome]}`, `  ${judgement.summary}`]
   const {request, policyRequest} = judgement
   if (request && policyRequest) {
-    lines.push(`  Request: ${request.action} by ${pullRequest.author}, run ${request.runId}, ${formatMoney(policyRequest.cost.monthly, policyRequest.cost.currency)}/month`)
+    // Recomputed from the manifest: the readable part of the body is the requester's text.
+    lines.push(`  Request: ${judgement.title ?? request.action} (${request.action}) by ${pullRequest.author}, run ${request.runId}`)
+    lines.push(`  Inputs: ${Object.entries(policyRequest.inputs).map(([name, value]) => `${name}=${printable(typeof value === 'string' ? value : JSON.stringify(value))}`).join(', ')}`)
+    lines.push(`  Cost: ${formatMoney(policyRequest.cost.monthly, policyRequest.cost.currency)}/month${policyRequest.risk.length > 0 ? `, risk ${policyRequest.risk.join(', ')}` : ''}`)
+    for (const resource of policyRequest.resources) lines.push(`  Creates: ${printable(String(resource.type))} ${printable(String(resource.name))}`)
+    for (const permission of policyRequest.permissions) lines.push(`  Grants: ${printable(String(permission.principal))} gets ${printable(String(permission.role))} on ${printable(String(permission.on))}`)
   }
 
   if (decision) lines.push(chalk.dim(`  Policy: ${describePolicySource(decision)}`))
@@ -68,7 +76,12 @@ export function formatJudgement(judgement: Judgement, chalk: TerminalCapabilitie
 
   if (judgement.files.length > 0) {
     lines.push('', chalk.bold('Files'))
-    const problems = {changed: 'differs from the rendered request', unexpected: 'is not written by the request', missing: 'is written by the request but missing from the pull request'}
+    const problems = {
+      changed: 'differs from the rendered request',
+      unexpected: 'is not written by the request',
+      missing: 'is written by the request but missing from the pull request',
+      removed: 'is removed by the pull request, and a request never removes files',
+    }
     for (const file of judgement.files) {
       lines.push(`  ${chalk.red('✗')} ${file.path} ${problems[file.problem]}`)
       if (file.diff) lines.push(...file.diff.split('\n').map((line) => `      ${line}`))
@@ -84,6 +97,8 @@ export function formatJudgement(judgement: Judgement, chalk: TerminalCapabilitie
       lines.push(`  ${mark} ${Math.min(requirement.approvals.length, requirement.count)}/${requirement.count} from @${requirement.team} (${requirement.group}): ${who}`)
       for (const reason of reasons) lines.push(chalk.dim(`      ${reason}`))
       if (requirement.membersUnreadable) lines.push(chalk.yellow(`      The token cannot list the members of @${requirement.team}, so no approval counts for it: give the token read access to the organization's members.`))
+      for (const {login, reason} of requirement.ignored ?? []) lines.push(chalk.dim(`      Not counted: ${login} ${reason}.`))
+      if (requirement.changesRequested) lines.push(chalk.yellow(`      Changes requested by ${requirement.changesRequested.join(', ')}.`))
     }
   }
 
@@ -92,11 +107,11 @@ export function formatJudgement(judgement: Judgement, chalk: TerminalCapabilitie
 
 /**
  * Appends the judgement to the GitHub Actions job summary (GITHUB_STEP_SUMMARY) as Markdown:
- * the outcome and one row per requirement.
+ * the outcome and one row per requirement. Returns a warning when the file cannot be written.
  */
-export function writeJobSummary(judgement: Judgement, env: NodeJS.ProcessEnv): void {
+export function writeJobSummary(judgement: Judgement, env: NodeJS.ProcessEnv): string | undefined {
   const path = env.GITHUB_STEP_SUMMARY
-  if (!path) return
+  if (!path) return undefined
   const {pullRequest} = judgement
   const lines = [`### idp policy: pull request #${pullRequest.number}`, '', `**${judgement.outcome.replaceAll('_', ' ')}**: ${escapeMarkdown(judgement.summary)}`, '']
   if (judgement.requirements.length > 0) {
@@ -108,14 +123,25 @@ export function writeJobSummary(judgement: Judgement, env: NodeJS.ProcessEnv): v
     lines.push('')
   }
 
+  if (judgement.policyRequest) {
+    const {cost, inputs} = judgement.policyRequest
+    const shown = Object.entries(inputs).map(([name, value]) => `${name}=${typeof value === 'string' ? value : JSON.stringify(value)}`)
+    lines.push(`Recomputed request: ${codeSpan(shown.join(', '))}, ${formatMoney(cost.monthly, cost.currency)} per month.`, '')
+  }
+
   if (judgement.files.length > 0) {
     lines.push('| File | Problem |', '|---|---|')
-    for (const file of judgement.files) lines.push(`| \`${file.path}\` | ${file.problem} |`)
+    for (const file of judgement.files) lines.push(`| ${codeSpan(file.path)} | ${file.problem} |`)
     lines.push('')
   }
 
   if (judgement.decision) lines.push(`Policy: \`${describePolicySource(judgement.decision)}\``, '')
-  appendFileSync(path, `${lines.join('\n')}\n`)
+  try {
+    appendFileSync(path, `${lines.join('\n')}\n`)
+    return undefined
+  } catch (error) {
+    return `The job summary was not written to GITHUB_STEP_SUMMARY (${path}): ${(error as Error).message}`
+  }
 }
 
 /** Shapes the judgement for `--json`. */
@@ -141,5 +167,10 @@ function shorten(text: string, length: number): string {
 }
 
 function escapeMarkdown(text: string): string {
-  return text.replaceAll(/[<>|]/g, (character) => `\\${character}`)
+  return printable(text).replaceAll(/[<>|\\`*_[\]#]/g, (character) => `\\${character}`)
+}
+
+/** Writes text from a pull request as one inline code span that cannot close itself or break a table. */
+function codeSpan(text: string): string {
+  return `\`${printable(text).replaceAll('`', "'").replaceAll('|', '\\|')}\``
 }

@@ -19,6 +19,10 @@ export interface RequirementState {
   sla?: string
   /** True when the token could not list the team's members, so no approval could count. */
   membersUnreadable?: boolean
+  /** Approvals that did not count, with the reason; set only when there are some. */
+  ignored?: Array<{login: string; reason: string}>
+  /** Team members whose latest review requests changes; set only when there are some. */
+  changesRequested?: string[]
 }
 
 /** State of a submitted request's pull request. */
@@ -75,15 +79,28 @@ export async function readRequestStatus(client: Client, owner: string, repo: str
   }
 
   const author = pull.user?.login.toLowerCase()
+  const teams = members.map((listed) => new Set((listed ?? []).map((login) => login.toLowerCase())))
+  const approved = [...latest.entries()].filter(([, review]) => review.state === 'APPROVED').map(([login, review]) => ({login, commitId: review.commitId}))
   const requirements = required.map((requirement, index): RequirementState => {
-    const listed = members[index]
-    const team = new Set((listed ?? []).map((login) => login.toLowerCase()))
-    const approvals = [...latest.entries()]
-      .filter(([login, review]) => review.state === 'APPROVED' && review.commitId === headSha && team.has(login))
-      .filter(([login]) => requirement.allowRequester || login !== author)
-      .map(([login]) => login)
+    const team = teams[index]
+    const why = (login: string, commitId: string): string | undefined => {
+      if (commitId !== headSha) return 'approved an earlier commit'
+      if (login === author && !requirement.allowRequester) return "is the author, whose own approval does not count"
+      if (!team.has(login)) return `is not a member of @${requirement.team}`
+      return undefined
+    }
+
+    const approvals = approved.filter(({login, commitId}) => why(login, commitId) === undefined).map(({login}) => login)
     const state: RequirementState = {group: requirement.group, team: requirement.team, count: requirement.count, approvals, satisfied: approvals.length >= requirement.count, sla: requirement.sla}
-    if (!listed) state.membersUnreadable = true
+    if (!members[index]) state.membersUnreadable = true
+    // Someone outside this team whose approval counts for another requirement is no news here.
+    const countsElsewhere = (login: string) => teams.some((other, otherIndex) => otherIndex !== index && other.has(login))
+    const ignored = approved
+      .map(({login, commitId}) => ({login, reason: why(login, commitId)}))
+      .filter((entry): entry is {login: string; reason: string} => entry.reason !== undefined && !(entry.reason.startsWith('is not a member') && countsElsewhere(entry.login)))
+    if (ignored.length > 0) state.ignored = ignored
+    const changesRequested = [...latest.entries()].filter(([login, review]) => review.state === 'CHANGES_REQUESTED' && team.has(login)).map(([login]) => login)
+    if (changesRequested.length > 0) state.changesRequested = changesRequested
     return state
   })
 

@@ -27,6 +27,8 @@ export interface GateContext {
   policyPath: string
   /** True when the path was given explicitly: a missing file is then an error, not the bundled example. */
   policyPathExplicit: boolean
+  /** The branch the gate protects; default: the repository's default branch. */
+  baseBranch?: string
   progress: Progress
   retryBaseMs?: number
 }
@@ -48,15 +50,20 @@ export interface PullRequestFacts {
  * approved: every requirement is met, or the policy approves automatically. waiting_for_approval:
  * approvals are missing. denied: the policy denies the request. tampered: the files differ from
  * what the recorded request renders. invalid_request: the recorded request cannot be read or
- * rendered. not_managed: the pull request records no idp request.
+ * rendered. not_managed: the pull request records no idp request. other_base: the pull request
+ * targets a branch the gate does not protect, so it is not judged.
  */
-export type GateOutcome = 'approved' | 'waiting_for_approval' | 'denied' | 'tampered' | 'invalid_request' | 'not_managed'
+export type GateOutcome = 'approved' | 'waiting_for_approval' | 'denied' | 'tampered' | 'invalid_request' | 'not_managed' | 'other_base'
 
 /** A file of the pull request that does not match the recorded request. */
 export interface FileMismatch {
   path: string
-  /** changed: other content than the request renders; unexpected: not rendered by the request; missing: rendered but not in the pull request. */
-  problem: 'changed' | 'unexpected' | 'missing'
+  /**
+   * changed: other content than the request renders. unexpected: not rendered by the request.
+   * missing: rendered but not in the pull request. removed: deleted, or renamed away, by the
+   * pull request, which a request never does.
+   */
+  problem: 'changed' | 'unexpected' | 'missing' | 'removed'
   /** Unified diff from the rendered content to the pull request's, for a changed text file. */
   diff?: string
 }
@@ -68,6 +75,8 @@ export interface Judgement {
   /** One sentence for a commit status description and a log line. */
   summary: string
   request?: RecordedRequest
+  /** Title of the request's action, from its manifest. */
+  title?: string
   policyRequest?: PolicyRequest
   decision?: Decision
   /** The policy that decided, for its groups' teams and notification settings. */
@@ -88,7 +97,7 @@ export interface Judgement {
  */
 export async function judgePullRequest(context: GateContext, number: number, options: {checkFiles: boolean}): Promise<Judgement> {
   const [owner, repo] = context.repository.split('/')
-  const {data: pull} = await context.client.rest.pulls.get({owner, repo, pull_number: number})
+  const [pull, protectedBranch] = await Promise.all([readPullRequest(context, number), context.baseBranch ?? defaultBranch(context)])
   const facts: PullRequestFacts = {
     number,
     url: pull.html_url,
@@ -101,8 +110,20 @@ export async function judgePullRequest(context: GateContext, number: number, opt
     labels: pull.labels.map((label) => label.name ?? '').filter(Boolean),
   }
   const judgement: Judgement = {pullRequest: facts, outcome: 'not_managed', summary: '', requirements: [], files: [], notes: []}
+  if (facts.state === 'closed') judgement.notes.push(`The pull request is ${facts.merged ? 'merged' : 'closed'}.`)
+  // The commit status belongs to the head commit, which a second pull request into another
+  // branch can share: judging that one against its own base would pass this one too.
+  if (facts.baseRef !== protectedBranch) {
+    return finish(judgement, 'other_base', `Not judged: the pull request targets ${printable(facts.baseRef)}, and the gate protects ${protectedBranch}.`)
+  }
 
   const record = readRecordedRequest(pull.body)
+  const traces = idpTraces(facts.labels, pull.head.ref)
+  if (record.kind === 'none' && traces) {
+    const reason = `the pull request has ${traces} but no recorded request; was the idp-request block removed from its body?`
+    return finish({...judgement, problem: reason}, 'invalid_request', `The recorded request is invalid: ${reason}`)
+  }
+
   if (record.kind === 'none') return finish(judgement, 'not_managed', 'Not an idp request: the pull request records no request, so the policy gate does not apply.')
   if (record.kind === 'invalid') return finish({...judgement, problem: record.reason}, 'invalid_request', `The recorded request is invalid: ${record.reason}.`)
   const {request} = record
@@ -115,6 +136,7 @@ export async function judgePullRequest(context: GateContext, number: number, opt
   const prepared = await prepareRecorded(context, request, facts.author)
   if ('problem' in prepared) return finish({...judgement, problem: prepared.problem}, 'invalid_request', `The recorded request cannot be checked: ${prepared.problem}.`)
   judgement.policyRequest = prepared.request
+  judgement.title = prepared.title
 
   if (options.checkFiles) judgement.files = await compareFiles(context, target, prepared.render, number)
   const decision = evaluatePolicy(policy, prepared.request)
@@ -133,6 +155,40 @@ export async function judgePullRequest(context: GateContext, number: number, opt
   const missing = status.requirements.filter((requirement) => !requirement.satisfied)
   if (missing.length === 0) return finish(judgement, 'approved', `Approved: ${status.requirements.map(describeRequirement).join(', ')}.`)
   return finish(judgement, 'waiting_for_approval', `Waiting for approval: ${status.requirements.map(describeRequirement).join(', ')}.`)
+}
+
+/** Reads a pull request, telling a missing one from a missing repository. */
+async function readPullRequest(context: GateContext, number: number) {
+  const [owner, repo] = context.repository.split('/')
+  try {
+    return (await context.client.rest.pulls.get({owner, repo, pull_number: number})).data
+  } catch (error) {
+    if ((error as {status?: number}).status !== 404) throw error
+    const repository = await context.client.rest.repos.get({owner, repo}).then(
+      () => true,
+      () => false,
+    )
+    if (!repository) throw error
+    throw new IdpError(`Pull request #${number} does not exist in ${context.repository}`, {code: 'PULL_REQUEST_NOT_FOUND', exitCode: 2, hint: 'Check the number.'})
+  }
+}
+
+async function defaultBranch(context: GateContext): Promise<string> {
+  const [owner, repo] = context.repository.split('/')
+  return (await context.client.rest.repos.get({owner, repo})).data.default_branch
+}
+
+/** Names what marks a pull request as idp's besides its recorded request: its label or its branch name. */
+function idpTraces(labels: string[], branch: string): string | undefined {
+  const traces = []
+  if (labels.some((label) => label === 'idp' || label.startsWith('idp:'))) traces.push('the idp label')
+  if (branch.startsWith('idp/')) traces.push(`the idp branch ${printable(branch)}`)
+  return traces.length > 0 ? traces.join(' and ') : undefined
+}
+
+/** Replaces control characters in text from a pull request, so that it cannot forge log lines or terminal output. */
+export function printable(text: string): string {
+  return text.replaceAll(/[\u0000-\u001F\u007F-\u009F]/g, '?')
 }
 
 /** "1/1 from @team-leads" or "0/1 from @finance". */
@@ -166,7 +222,7 @@ async function sharedPolicy(context: GateContext, target: DeliveryTarget, judgem
   return loadPolicy(bundledPolicyPath, {kind: 'bundled'})
 }
 
-type Prepared = {request: PolicyRequest; render: () => Promise<RenderedFile[]>} | {problem: string}
+type Prepared = {request: PolicyRequest; title: string; render: () => Promise<RenderedFile[]>} | {problem: string}
 
 /**
  * Validates the recorded inputs against the action's manifest and prepares the request. The
@@ -186,7 +242,7 @@ async function prepareRecorded(context: GateContext, request: RecordedRequest, a
     })
     const requester = {...request.requester, login: author || request.requester.login}
     const prepared = prepareRequest(loaded, inputs, {user: {...requester}, requester, runId: request.runId})
-    return {request: prepared.policyRequest, render: () => renderFiles(loaded, prepared.context)}
+    return {request: prepared.policyRequest, title: loaded.manifest.metadata.title, render: () => renderFiles(loaded, prepared.context)}
   } catch (error) {
     if (!(error instanceof IdpError)) throw error
     const messages = [error.message, ...error.problems.map((problem) => problem.message)]
@@ -227,7 +283,12 @@ async function compareFiles(context: GateContext, target: DeliveryTarget, render
     }
   }
 
-  for (const path of byPath.keys()) mismatches.push({path, problem: 'unexpected'})
+  for (const [path, file] of byPath) mismatches.push({path: printable(path), problem: file.status === 'removed' ? 'removed' : 'unexpected'})
+  // A rename also deletes the old path: a request never removes a file.
+  for (const file of changed) {
+    if (file.status === 'renamed' && file.previous_filename) mismatches.push({path: printable(file.previous_filename), problem: 'removed'})
+  }
+
   return mismatches
 }
 

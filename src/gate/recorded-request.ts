@@ -57,11 +57,22 @@ export function readRecordedRequest(body: string | null | undefined): RequestRec
   }
 }
 
+const FORMATS: Record<string, RegExp> = {
+  runId: /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/,
+  fingerprint: /^[0-9a-f]{8,64}$/,
+  action: /^[a-z][a-z0-9-]{0,62}$/,
+}
+
 function requestProblem(data: unknown): string | undefined {
   if (!isObject(data)) return 'is not a JSON object'
   if (data.kind !== 'Request' || data.apiVersion !== 'idp.dev/v1') return 'is not an idp.dev/v1 Request'
   for (const key of ['runId', 'fingerprint', 'action']) {
     if (typeof data[key] !== 'string' || data[key] === '') return `has no ${key}`
+  }
+
+  // These values reach logs and commit statuses, so they must look like what idp writes.
+  for (const [key, pattern] of Object.entries(FORMATS)) {
+    if (!pattern.test(String(data[key]))) return `has an invalid ${key}: ${JSON.stringify(String(data[key]).slice(0, 40))}`
   }
 
   if (!isObject(data.inputs)) return 'has no inputs object'

@@ -6,7 +6,7 @@ export default class PolicyVerify extends IdpCommand {
   static override summary = "Enforce the approval policy on a pull request of the infrastructure repository (for its CI)."
   static override description = [
     'Reads the request that idp recorded in the pull request, renders its files again from the action manifests of this checkout and compares them with the pull request, evaluates the policy from the base branch (never the pull request\'s own copy), and counts the approvals: the latest review of each user, on the current head commit, from a member of the required team, never the author\'s own unless the rule allows it.',
-    'Reports the commit status idp/policy on the head commit and, in GitHub Actions, a job summary. Exit codes: 0 approved (or not an idp request), 8 approvals missing, 3 denied, 1 the files differ from the request or the request is invalid.',
+    'Reports the commit status idp/policy on the head commit and, in GitHub Actions, a job summary. Exit codes: 0 approved (or not an idp request, or a pull request into another branch, which gets no status), 8 approvals missing, 3 denied, 1 the files differ from the request or the request is invalid.',
     'Run it from a checkout of the base branch, so that the action manifests are the reviewed ones; docs/ci.md has a ready workflow.',
   ].join('\n\n')
 
@@ -20,6 +20,7 @@ export default class PolicyVerify extends IdpCommand {
   static override flags = {
     repository: Flags.string({description: 'Repository as owner/name; default: GITHUB_REPOSITORY, then target.github.repository.', helpValue: '<owner/name>'}),
     'policy-path': Flags.string({description: 'Path of the policy on the base branch; default: target.github.policyPath, then .idp/approval-policy.yaml.', helpValue: '<path>'}),
+    base: Flags.string({description: "The branch the gate protects; pull requests into other branches are not judged. Default: target.github.baseBranch, then the repository's default branch.", helpValue: '<branch>'}),
     status: Flags.boolean({description: 'Report the commit status idp/policy on the head commit.', default: true, allowNo: true}),
     'require-request': Flags.boolean({description: 'Fail pull requests that record no idp request, instead of passing them as not managed by idp.'}),
   }
@@ -45,7 +46,8 @@ export default class PolicyVerify extends IdpCommand {
       throw githubError(error, {repository: context.repository, apiUrl: context.apiUrl, step: `Verifying pull request #${number}`})
     })
     const exitCode = view.exitCodeOf(judgement.outcome, flags['require-request'])
-    if (flags.status) {
+    // A pull request into another branch gets no status: its head commit may be another's.
+    if (flags.status && judgement.outcome !== 'other_base') {
       const step = progress.step(`Reporting ${view.STATUS_CONTEXT} on ${judgement.pullRequest.headSha.slice(0, 12)}`)
       try {
         await view.reportStatus(context, judgement, flags['require-request'], env)
@@ -56,7 +58,8 @@ export default class PolicyVerify extends IdpCommand {
       }
     }
 
-    view.writeJobSummary(judgement, env)
+    const summaryProblem = view.writeJobSummary(judgement, env)
+    if (summaryProblem) progress.warn(summaryProblem)
     if (flags.json) this.printJson(view.judgementJson(judgement, exitCode))
     else this.out(view.formatJudgement(judgement, terminal.stdout))
     process.exitCode = exitCode
