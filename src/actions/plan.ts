@@ -53,12 +53,17 @@ export interface CreatePlanOptions {
   loaded: LoadedManifest
   inputs: Record<string, unknown>
   user: Record<string, unknown>
-  requester: Requester
   /**
-   * Evaluates the approval policy, or policies, that decide the request. It may read the
-   * shared policy from the target, so it runs side by side with the target's other reads.
+   * The requester, or a function that reads them (their GitHub login): it is called side by
+   * side with the target's reads, so that it costs no round trip of its own.
    */
-  decide: (request: PolicyRequest) => Promise<Decision>
+  requester: Requester | (() => Promise<Requester>)
+  /**
+   * Loads the approval policy, or policies, and returns the function that decides with them.
+   * It may read the shared policy from the target, so it runs side by side with the target's
+   * other reads.
+   */
+  decider: () => Promise<(request: PolicyRequest) => Decision>
   target: DeliveryTarget
   runId: string
   configSources?: string[]
@@ -113,7 +118,8 @@ export function prepareRequest(loaded: LoadedManifest, inputs: Record<string, un
 export async function createPlan(options: CreatePlanOptions): Promise<Plan> {
   const {loaded, inputs, runId} = options
   const {manifest} = loaded
-  const {context, cost, risk, resources, permissions, policyRequest} = prepareRequest(loaded, inputs, {user: options.user, requester: options.requester, runId})
+  // The policy request gets the requester once known; nothing before the decision reads it.
+  const {context, cost, risk, resources, permissions, policyRequest} = prepareRequest(loaded, inputs, {user: options.user, requester: {login: '', name: '', team: '', groups: []}, runId})
 
   const publish = manifest.spec.steps.find((step) => step.action === 'publish:pull-request')!
   const branch = checkBranchName(options.branch ?? renderString(String(publish.with.branch), context))
@@ -122,11 +128,14 @@ export async function createPlan(options: CreatePlanOptions): Promise<Plan> {
   // The base branch, the shared policy on it and the request's own branch are read side by
   // side, so that the reads take as few round trips as possible.
   const rendered = await renderFiles(loaded, context)
-  const [decision, files, existing] = await Promise.all([
-    options.decide(policyRequest),
+  const requesting = typeof options.requester === 'function' ? options.requester() : Promise.resolve(options.requester)
+  const [files, decide, existing, requester] = await settledInOrder([
     options.target.compare(rendered),
+    options.decider(),
     options.target.findExisting(branch, options.edit ? [...options.edit.fingerprints, fingerprint] : fingerprint),
-  ])
+    requesting,
+  ] as const)
+  const decision = decide({...policyRequest, requester})
   if (options.edit && !existing) {
     throw new IdpError(`The branch ${branch} of this run no longer exists in the ${options.target.description}`, {
       code: 'RUN_BRANCH_MISSING',
@@ -148,7 +157,7 @@ export async function createPlan(options: CreatePlanOptions): Promise<Plan> {
     risk,
     resources,
     permissions,
-    requester: options.requester,
+    requester,
     decision,
     files,
     target: options.target,
@@ -181,6 +190,18 @@ export async function createPlan(options: CreatePlanOptions): Promise<Plan> {
   // Git trailers at the end of the message let a later run recognize its own branch.
   plan.change.commitMessage = `${title}\n\n${plan.change.body}\n${FINGERPRINT_TRAILER}: ${fingerprint}\nIdp-Run: ${runId}\n`
   return plan
+}
+
+/**
+ * Waits for every read and returns their results, or throws the error of the first read that
+ * failed in the order given, so that one failure (an unreachable server) always gives the same
+ * message, whichever request noticed it first.
+ */
+async function settledInOrder<T extends readonly unknown[]>(reads: {[K in keyof T]: Promise<T[K]>}): Promise<T> {
+  const results = await Promise.allSettled(reads)
+  const failed = results.find((result): result is PromiseRejectedResult => result.status === 'rejected')
+  if (failed) throw failed.reason
+  return results.map((result) => (result as PromiseFulfilledResult<unknown>).value) as unknown as T
 }
 
 /**

@@ -50,7 +50,7 @@ export function requestBody(plan: Plan, description?: string): string {
     lines.push('| Approvers | Needed | Own approval counts | Response time | Rules |', '|---|---|---|---|---|')
     for (const requirement of plan.decision.requirements) {
       const sla = requirement.sla ? `${requirement.sla}${requirement.escalateTo ? `, then ${requirement.escalateTo}` : ''}` : '-'
-      lines.push(`| @${requirement.team} (${requirement.group}) | ${requirement.count} | ${requirement.allowRequester ? 'yes' : 'no'} | ${sla} | ${requirement.rules.join(', ')} |`)
+      lines.push(`| ${teamMention(plan, requirement.team)} (${requirement.group}) | ${requirement.count} | ${requirement.allowRequester ? 'yes' : 'no'} | ${sla} | ${requirement.rules.join(', ')} |`)
     }
 
     lines.push('')
@@ -87,8 +87,17 @@ function decisionSummary(plan: Plan): string {
   }
 
   if (decision.outcome === 'deny') return '**Denied** by the approval policy.'
-  const needed = decision.requirements.map((requirement) => `${requirement.count} from @${requirement.team}`).join(' and ')
+  const needed = decision.requirements.map((requirement) => `${requirement.count} from ${teamMention(plan, requirement.team)}`).join(' and ')
   return `**Needs approval**: ${needed}.`
+}
+
+/**
+ * Mentions a team the way GitHub links it, `@acme/team-leads`; a bare `@team-leads` would
+ * mention a user of that name.
+ */
+function teamMention(plan: Plan, team: string): string {
+  const repository = plan.target.summary.repository
+  return typeof repository === 'string' ? `@${repository.split('/')[0]}/${team}` : `@${team}`
 }
 
 function policySource(plan: Plan): string {

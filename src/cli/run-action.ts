@@ -103,11 +103,13 @@ export async function runAction(options: RunActionOptions): Promise<void> {
     loaded,
     inputs,
     user: config.user,
-    requester: requesterOf(config, inputs),
-    async decide(request) {
+    // The token's account authors the pull request, so it is the requester that CI sees. A
+    // failure to read it is reported by the target's other reads.
+    requester: target.login ? async () => requesterOf(config, inputs, await target.login!().catch(() => undefined)) : requesterOf(config, inputs),
+    async decider() {
       policies = await choosePolicies(config, target)
       for (const warning of policies.warnings) progress.warn(warning)
-      return decide(policies, request)
+      return (request) => decide(policies, request)
     },
     target,
     runId: options.retry?.runId ?? options.edit?.runId ?? createRunId(),
@@ -267,8 +269,8 @@ function defaultsOf(loaded: LoadedManifest): Record<string, unknown> {
 }
 
 /** Builds the requester as the policy and the pull request see them, from the configuration's `user`. */
-export function requesterOf(config: IdpConfig, inputs: Record<string, unknown>): Requester {
-  const login = config.user.login ?? safeUsername()
+export function requesterOf(config: IdpConfig, inputs: Record<string, unknown>, account?: string): Requester {
+  const login = account ?? config.user.login ?? safeUsername()
   return {
     login,
     name: config.user.name ?? gitUserName() ?? login,

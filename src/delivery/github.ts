@@ -77,6 +77,13 @@ export function createGitHubTarget(options: GitHubTargetOptions): DeliveryTarget
       {id: 'labels-reviewers', title: 'Add labels and request reviewers'},
     ],
     compare: async (files) => compareFiles(client, owner, repo, await readBase(), files),
+    async login() {
+      try {
+        return (await client.rest.users.getAuthenticated()).data.login
+      } catch (error) {
+        throw githubError(error, {repository: options.repository, apiUrl: options.apiUrl, step: 'Reading the account of the token'})
+      }
+    },
     async readBaseFile(path) {
       // The file is read by branch name side by side with the base branch itself, to save a
       // round trip. Its blob id must match the base tree's entry; otherwise the branch moved

@@ -123,6 +123,8 @@ export interface DeliveryTarget {
   findExisting(branch: string, fingerprints: string | readonly string[]): Promise<DeliveryResult | undefined>
   /** Compares rendered files with the base branch. Only reads. */
   compare(files: RenderedFile[]): Promise<PlannedFile[]>
+  /** Reads the login of the account the target acts as, when it has one (GitHub). */
+  login?(): Promise<string>
   /** Reads one file of the base branch, such as the shared approval policy. Only reads. */
   readBaseFile(path: string): Promise<BaseFile | undefined>
   /**
