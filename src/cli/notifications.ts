@@ -35,7 +35,7 @@ export async function notifyEscalation(check: EscalationCheck, judgement: Judgem
     sla: check.sla,
     escalateTo: check.escalateTo.group,
     waitingSince: check.waitingSince,
-    title: judgement.request?.action ?? request.action,
+    title: judgement.title ?? request.action,
     requester: {login: request.requester.login, name: request.requester.name, team: request.requester.team},
     resources: request.resources.map(({type, name}) => ({type, name})),
     environment: request.environment,

@@ -35,49 +35,75 @@ export interface EscalateOptions {
 /**
  * Escalates open idp pull requests whose requirement has waited longer than its SLA without
  * enough approvals: requests review from the escalation group, and adds the label
- * `idp:escalated` and a comment with the reason. A hidden marker in the comment makes it happen once per requirement.
+ * `idp:escalated` and a comment with the reason. A hidden marker in the comment, written by the
+ * same account, makes it happen once per requirement. A pull request that fails (GitHub, an
+ * invalid request) is reported in `failures`, and the others are still escalated.
  */
-export async function escalatePullRequests(context: GateContext, options: EscalateOptions): Promise<EscalationCheck[]> {
+export async function escalatePullRequests(context: GateContext, options: EscalateOptions): Promise<EscalationReport> {
   const [owner, repo] = context.repository.split('/')
-  const pulls = await context.client.paginate(context.client.rest.pulls.list, {owner, repo, state: 'open', per_page: 100})
-  const checks: EscalationCheck[] = []
+  const [pulls, {data: viewer}] = await Promise.all([
+    context.client.paginate(context.client.rest.pulls.list, {owner, repo, state: 'open', per_page: 100}),
+    context.client.rest.users.getAuthenticated(),
+  ])
+  const report: EscalationReport = {checks: [], failures: []}
   for (const pull of pulls) {
     if (readRecordedRequest(pull.body).kind !== 'request') continue
-    const judgement = await judgePullRequest(context, pull.number, {checkFiles: false})
-    if (judgement.outcome !== 'waiting_for_approval' || !judgement.decision) continue
-    const due = judgement.decision.requirements.filter((requirement) => requirement.sla && !judgement.requirements.find((state) => state.group === requirement.group)?.satisfied)
-    if (due.length === 0) continue
-
-    const comments = await context.client.paginate(context.client.rest.issues.listComments, {owner, repo, issue_number: pull.number, per_page: 100})
-    for (const requirement of due) {
-      const waitedMinutes = Math.floor((options.now.getTime() - new Date(judgement.pullRequest.createdAt).getTime()) / 60_000)
-      const escalateGroup = requirement.escalateTo ?? requirement.group
-      const check: EscalationCheck = {
-        pullRequest: {number: pull.number, url: judgement.pullRequest.url},
-        group: requirement.group,
-        team: requirement.team,
-        sla: requirement.sla!,
-        waitingSince: judgement.pullRequest.createdAt,
-        waitedMinutes,
-        escalateTo: {group: escalateGroup, team: judgement.policy?.groups[escalateGroup]?.team ?? requirement.team},
-        result: 'within_sla',
-      }
-      checks.push(check)
-      if (waitedMinutes <= durationMinutes(check.sla)) continue
-      if (comments.some((comment) => comment.body?.includes(escalationMarker(requirement.group)))) {
-        check.result = 'already_escalated'
-        continue
-      }
-
-      if (options.dryRun) {
-        check.result = 'would_escalate'
-        continue
-      }
-
-      await escalate(context, check)
-      check.result = 'escalated'
-      await options.onEscalated?.(check, judgement)
+    try {
+      report.checks.push(...(await escalatePullRequest(context, pull.number, viewer.login, options)))
+    } catch (error) {
+      report.failures.push({pullRequest: pull.number, message: (error as Error).message.split('\n')[0]})
     }
+  }
+
+  return report
+}
+
+/** What `escalatePullRequests` did, and the pull requests it could not handle. */
+export interface EscalationReport {
+  checks: EscalationCheck[]
+  failures: Array<{pullRequest: number; message: string}>
+}
+
+async function escalatePullRequest(context: GateContext, number: number, viewer: string, options: EscalateOptions): Promise<EscalationCheck[]> {
+  const [owner, repo] = context.repository.split('/')
+  const checks: EscalationCheck[] = []
+  // The files are checked too: a request whose files were changed is not worth an approver's time.
+  const judgement = await judgePullRequest(context, number, {checkFiles: true})
+  if (judgement.outcome !== 'waiting_for_approval' || !judgement.decision) return checks
+  const due = judgement.decision.requirements.filter((requirement) => requirement.sla && !judgement.requirements.find((state) => state.group === requirement.group)?.satisfied)
+  if (due.length === 0) return checks
+
+  const comments = await context.client.paginate(context.client.rest.issues.listComments, {owner, repo, issue_number: number, per_page: 100})
+  // Only idp's own comments count as markers: anyone can write the marker text.
+  const markers = comments.filter((comment) => comment.user?.login === viewer).map((comment) => comment.body ?? '')
+  for (const requirement of due) {
+    const waitedMinutes = Math.floor((options.now.getTime() - new Date(judgement.pullRequest.createdAt).getTime()) / 60_000)
+    const escalateGroup = requirement.escalateTo ?? requirement.group
+    const check: EscalationCheck = {
+      pullRequest: {number, url: judgement.pullRequest.url},
+      group: requirement.group,
+      team: requirement.team,
+      sla: requirement.sla!,
+      waitingSince: judgement.pullRequest.createdAt,
+      waitedMinutes,
+      escalateTo: {group: escalateGroup, team: judgement.policy?.groups[escalateGroup]?.team ?? requirement.team},
+      result: 'within_sla',
+    }
+    checks.push(check)
+    if (waitedMinutes <= durationMinutes(check.sla)) continue
+    if (markers.some((body) => body.includes(escalationMarker(requirement.group)))) {
+      check.result = 'already_escalated'
+      continue
+    }
+
+    if (options.dryRun) {
+      check.result = 'would_escalate'
+      continue
+    }
+
+    await escalate(context, check)
+    check.result = 'escalated'
+    await options.onEscalated?.(check, judgement)
   }
 
   return checks
@@ -88,11 +114,11 @@ async function escalate(context: GateContext, check: EscalationCheck): Promise<v
   const number = check.pullRequest.number
   const body = [
     escalationMarker(check.group),
-    `**Escalated:** the approval of @${check.team} (${check.group}) has waited ${formatMinutes(check.waitedMinutes)}, longer than its SLA of ${check.sla}.`,
+    `**Escalated:** the approval of @${owner}/${check.team} (${check.group}) has waited ${formatMinutes(check.waitedMinutes)}, longer than its SLA of ${check.sla}.`,
     '',
     check.escalateTo.group === check.group
-      ? `@${check.team}: please review this request.`
-      : `Review is now requested from @${check.escalateTo.team} (${check.escalateTo.group}) as well; an approval from @${check.team} is still what the policy counts.`,
+      ? `@${owner}/${check.team}: please review this request.`
+      : `Review is now requested from @${owner}/${check.escalateTo.team} (${check.escalateTo.group}) as well; an approval from @${owner}/${check.team} is still what the policy counts.`,
   ].join('\n')
   // The comment goes last: it is the marker that the escalation happened.
   await Promise.all([

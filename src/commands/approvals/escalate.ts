@@ -45,7 +45,7 @@ export default class ApprovalsEscalate extends IdpCommand {
     const config = await loadConfig({file: flags.config})
     const context = await createGateContext(config, flags, progress, env)
     const warnings: string[] = []
-    const checks = await escalatePullRequests(context, {
+    const {checks, failures} = await escalatePullRequests(context, {
       now,
       dryRun: flags['dry-run'],
       onEscalated: async (check, judgement) => {
@@ -56,7 +56,10 @@ export default class ApprovalsEscalate extends IdpCommand {
     })
 
     for (const warning of warnings) progress.warn(warning)
-    if (flags.json) this.printJson({repository: context.repository, now: now.toISOString(), dryRun: flags['dry-run'], checks, warnings})
+    for (const failure of failures) progress.warn(`Pull request #${failure.pullRequest} was not checked: ${failure.message}`)
+    if (flags.json) this.printJson({repository: context.repository, now: now.toISOString(), dryRun: flags['dry-run'], checks, failures, warnings})
     else this.out(formatEscalations(checks, now, flags['dry-run']))
+    // The others were escalated; the job still fails so that someone looks at the failures.
+    if (failures.length > 0) process.exitCode = ExitCode.failure
   }
 }
