@@ -50,17 +50,30 @@ export interface ApproveOptions {
 export async function approvePullRequest(options: ApproveOptions): Promise<void> {
   const {ref, env, progress} = options
   const context = await createGateContext(options.config, {repository: ref.repository}, progress, env)
+  checkHost(ref, context.apiUrl)
   const [owner, repo] = ref.repository.split('/')
   const step = `Approving pull request #${ref.number}`
   try {
     const [judgement, {data: viewer}] = await Promise.all([judgePullRequest(context, ref.number, {checkFiles: true}), context.client.rest.users.getAuthenticated()])
     if (!options.json) process.stderr.write(`${formatJudgement(judgement, options.terminal.stderr)}\n\n`)
     checkApprovable(judgement, viewer.login)
-    const counting = await countingTeams(context.client, owner, judgement, viewer.login)
-    if (!options.json) {
-      const note = counting.length > 0 ? `Your approval counts for ${counting.map((team) => `@${team}`).join(', ')}.` : 'You are not a member of any required team: your approval will not count for the policy.'
-      process.stderr.write(`${note}\n\n`)
+    if (judgement.requirements.some((requirement) => requirement.approvals.includes(viewer.login.toLowerCase()))) {
+      if (options.json) printJson({pullRequest: judgement.pullRequest, approvedBy: viewer.login, alreadyApproved: true, outcome: judgement.outcome})
+      else process.stdout.write(`You (${viewer.login}) already approved the current version of pull request #${ref.number}; nothing to do.\n`)
+      return
     }
+
+    const counting = await countingTeams(context.client, owner, judgement, viewer.login)
+    if (counting.length === 0 && judgement.requirements.length > 0) {
+      const teams = judgement.requirements.map((requirement) => `@${owner}/${requirement.team}`).join(', ')
+      throw new IdpError(`Your approval (${viewer.login}) would not count: you are not a member of ${teams}`, {
+        code: 'APPROVAL_REFUSED',
+        exitCode: ExitCode.usage,
+        hint: `Ask a member of ${teams} to approve, or review the pull request on GitHub to comment: ${judgement.pullRequest.url}`,
+      })
+    }
+
+    if (!options.json && counting.length > 0) process.stderr.write(`Your approval counts for ${counting.map((team) => `@${owner}/${team}`).join(', ')}.\n\n`)
 
     await confirm(options, `Approve pull request #${ref.number} as ${viewer.login}?`)
     const {data: review} = await context.client.rest.pulls.createReview({owner, repo, pull_number: ref.number, event: 'APPROVE', commit_id: judgement.pullRequest.headSha, body: reviewBody(judgement, counting)})
@@ -69,6 +82,19 @@ export async function approvePullRequest(options: ApproveOptions): Promise<void>
   } catch (error) {
     throw githubError(error, {repository: ref.repository, apiUrl: context.apiUrl, step})
   }
+}
+
+/** Rejects a pull request URL of another host than the API's: it names another GitHub. */
+function checkHost(ref: PullRequestRef, apiUrl: string): void {
+  if (!ref.host) return
+  const apiHost = new URL(apiUrl).host
+  const webHost = apiHost === 'api.github.com' ? 'github.com' : apiHost
+  if (ref.host.toLowerCase() === webHost.toLowerCase()) return
+  throw new IdpError(`The pull request is on ${ref.host}, but idp talks to ${webHost} (${apiUrl})`, {
+    code: 'USAGE_INVALID',
+    exitCode: ExitCode.usage,
+    hint: 'Set GITHUB_API_URL (or target.github.apiUrl) to the API of that host, or pass the URL of a pull request on the configured one.',
+  })
 }
 
 function checkApprovable(judgement: Judgement, viewer: string): void {
@@ -108,7 +134,8 @@ async function confirm(options: ApproveOptions, question: string): Promise<void>
     })
   }
 
-  if (!(await confirmSubmission(question))) throw new IdpError('Not approved; nothing was written.', {code: 'CANCELLED', exitCode: ExitCode.cancelled})
+  // Approving is the one prompt that defaults to no: Enter alone must not approve a change.
+  if (!(await confirmSubmission(question, false))) throw new IdpError('Not approved; nothing was written.', {code: 'CANCELLED', exitCode: ExitCode.cancelled})
 }
 
 function reviewBody(judgement: Judgement, counting: string[]): string {

@@ -43,9 +43,9 @@ export const inquirerPrompter: InputPrompter = {
   },
 }
 
-/** Asks whether to submit the plan; the default is yes. */
-export async function confirmSubmission(message: string): Promise<boolean> {
-  return cancellable(() => confirm({message, default: true}))
+/** Asks for a yes or no; the default is yes, unless `byDefault` says otherwise. */
+export async function confirmSubmission(message: string, byDefault = true): Promise<boolean> {
+  return cancellable(() => confirm({message, default: byDefault}))
 }
 
 /** Runs a prompt and turns Ctrl-C (inquirer's ExitPromptError) into a cancellation error. */
