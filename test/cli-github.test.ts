@@ -43,16 +43,16 @@ describe('idp db create to GitHub', () => {
     assert.equal(result.status, 0, result.stderr)
     server.assertNoViolations()
 
-    // The default branch first, then four reads side by side (the base commit and tree, the
-    // shared policy and the request's branch), then the writes in order.
-    assert.equal(calls()[0], `GET ${API}`)
-    assert.deepEqual(calls().slice(1, 5).sort(), [
+    // The default branch and the token's account first, then four reads side by side (the
+    // base commit and tree, the shared policy and the request's branch), then the writes in order.
+    assert.deepEqual(calls().slice(0, 2).sort(), [`GET ${API}`, 'GET /user'])
+    assert.deepEqual(calls().slice(2, 6).sort(), [
       `GET ${API}/commits/main`,
       `GET ${API}/contents/.idp%2Fapproval-policy.yaml`,
       `GET ${API}/git/ref/heads%2Fidp%2Fdb-create%2Forders-db-dev`,
       `GET ${API}/git/trees/main`,
     ])
-    assert.deepEqual(calls().slice(5), [`POST ${API}/git/trees`, `POST ${API}/git/commits`, `POST ${API}/git/refs`, `POST ${API}/pulls`, `POST ${API}/issues/1/labels`])
+    assert.deepEqual(calls().slice(6), [`POST ${API}/git/trees`, `POST ${API}/git/commits`, `POST ${API}/git/refs`, `POST ${API}/pulls`, `POST ${API}/issues/1/labels`])
 
     const treeRequest = server.requests.find((entry) => entry.method === 'POST' && entry.path.endsWith('/git/trees'))!.body as {base_tree: string; tree: Array<{path: string; mode: string; content: string}>}
     assert.match(treeRequest.base_tree, /^[0-9a-f]{40}$/)
@@ -93,7 +93,7 @@ describe('idp db create to GitHub', () => {
       '- `aws_db_instance` **orders-db**: PostgreSQL 16, Large: 8 vCPU, 32 GB, Multi-AZ standby',
       '- **team:payments** gets `orders_db_readwrite` on database orders_db: Read and write all tables',
       '$800 per month (USD).',
-      '**Needs approval**: 1 from @team-leads and 1 from @finance.',
+      '**Needs approval**: 1 from @acme/team-leads and 1 from @acme/finance.',
     ]) {
       assert.ok(body.includes(expected), `the body lacks ${JSON.stringify(expected)}`)
     }
@@ -134,7 +134,7 @@ describe('idp db create to GitHub', () => {
     assert.equal(result.status, 0, result.stderr)
     assert.deepEqual(
       server.requests.map((entry) => entry.method),
-      ['GET', 'GET', 'GET', 'GET', 'GET'],
+      ['GET', 'GET', 'GET', 'GET', 'GET', 'GET'],
     )
     assert.deepEqual(server.pullRequests('acme', 'infrastructure'), [])
     assert.deepEqual(readdirSync(join(dir.path, 'home')), [])

@@ -158,6 +158,13 @@ describe('idp policy check', () => {
     assert.match(result.stderr, /Known flags: .*--explain/)
   })
 
+  it('rejects an API URL with a password, without printing it', () => {
+    const result = runCli(['policy', 'verify', '1', '--repository', 'acme/infra'], {cwd: cwd(), env: {...env, GH_TOKEN: 'ghp_notused0', GITHUB_API_URL: 'http://user:s3cret@127.0.0.1:9/'}})
+    assert.equal(result.status, 2)
+    assert.match(result.stderr, /^Error: GITHUB_API_URL contains a user name or password$/m)
+    assert.doesNotMatch(result.stderr, /s3cret/)
+  })
+
   it('asks for the action name when it is missing', () => {
     const result = runCli(['policy', 'check', '--explain'], {cwd: cwd(), env})
     assert.equal(result.status, 2)

@@ -1,6 +1,13 @@
 import assert from 'node:assert/strict'
 
+import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+
 import {parsePullRequestRef} from '../src/cli/approve.js'
+import {pullRequestNumber} from '../src/cli/gate-context.js'
+import {IdpError} from '../src/errors.js'
+import {printable} from '../src/gate/judge.js'
 import {exitCodeOf, statusStateOf} from '../src/cli/policy-verify.js'
 import {describeWait, formatMinutes} from '../src/durations.js'
 import {readRecordedRequest} from '../src/gate/recorded-request.js'
@@ -89,6 +96,61 @@ describe('pull request references for idp approve', () => {
   })
 })
 
+describe('the pull request number of policy verify', () => {
+  let folder: string
+  before(() => {
+    folder = mkdtempSync(join(tmpdir(), 'idp-gate-'))
+  })
+  after(() => rmSync(folder, {recursive: true, force: true}))
+
+  const failure = (run: () => unknown): string => {
+    try {
+      run()
+    } catch (error) {
+      assert.ok(error instanceof IdpError, String(error))
+      assert.equal(error.exitCode, 2)
+      return error.message
+    }
+
+    assert.fail('expected an error')
+  }
+
+  const event = (text: string) => {
+    const path = join(folder, `event-${Math.random().toString(16).slice(2)}.json`)
+    writeFileSync(path, text)
+    return {GITHUB_EVENT_PATH: path}
+  }
+
+  it('reads the argument or the event payload', () => {
+    assert.equal(pullRequestNumber('42', {}), 42)
+    assert.equal(pullRequestNumber('#42', {}), 42)
+    assert.equal(pullRequestNumber(undefined, event('{"pull_request": {"number": 7}}')), 7)
+    assert.equal(pullRequestNumber(undefined, event('{"number": 8}')), 8)
+  })
+
+  it('rejects numbers it cannot trust', () => {
+    for (const argument of ['0', '-1', '1.5', '99999999999999999999', '12abc', '']) {
+      assert.equal(failure(() => pullRequestNumber(argument, {})), `${JSON.stringify(argument)} is not a pull request number`, argument)
+    }
+  })
+
+  it('names an event payload that is not about a pull request', () => {
+    for (const text of ['null', '[]', '{"issue": {"number": 3}}', '{"number": "3"}']) {
+      assert.match(failure(() => pullRequestNumber(undefined, event(text))), /^The event payload .* is not about a pull request$/, text)
+    }
+
+    assert.match(failure(() => pullRequestNumber(undefined, event('{'))), /^Cannot read the event payload /)
+    assert.equal(failure(() => pullRequestNumber(undefined, {})), 'No pull request given')
+  })
+})
+
+describe('text from a pull request in logs', () => {
+  it('replaces control characters', () => {
+    assert.equal(printable('run\n::error ::forged\u001B[31m'), 'run?::error ::forged?[31m')
+    assert.equal(printable('databases/dev/orders-db/main.tf'), 'databases/dev/orders-db/main.tf')
+  })
+})
+
 describe('policy verify outcomes', () => {
   it('maps each outcome to a commit status and an exit code', () => {
     const table = [
@@ -104,6 +166,9 @@ describe('policy verify outcomes', () => {
       assert.equal(statusStateOf(outcome, requireRequest), state, outcome)
       assert.equal(exitCodeOf(outcome, requireRequest), code, outcome)
     }
+
+    // A pull request into another branch gets no status at all.
+    assert.equal(exitCodeOf('other_base', false), 0)
   })
 })
 

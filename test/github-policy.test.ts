@@ -151,7 +151,21 @@ describe('the approval policy on GitHub pull requests', () => {
       assert.equal(result.status, 8, result.stderr)
       const document = JSON.parse(result.stdout)
       assert.equal(document.outcome, 'waiting_for_approval')
-      assert.deepEqual(document.requirements, [{group: 'team-leads', team: 'team-leads', count: 1, approvals: [], satisfied: false, sla: '4h'}])
+      assert.deepEqual(document.requirements, [
+        {
+          group: 'team-leads',
+          team: 'team-leads',
+          count: 1,
+          approvals: [],
+          satisfied: false,
+          sla: '4h',
+          ignored: [
+            {login: 'ada', reason: 'is the author, whose own approval does not count'},
+            {login: 'outsider', reason: 'is not a member of @team-leads'},
+            {login: 'lead-one', reason: 'approved an earlier commit'},
+          ],
+        },
+      ])
       assert.equal(head(), first)
     })
 
@@ -233,6 +247,59 @@ describe('the approval policy on GitHub pull requests', () => {
       assert.doesNotMatch(result.stdout + result.stderr + markdown, /ghp_/)
     })
 
+    it('does not judge a pull request into another branch', async () => {
+      await submit('production', 'large')
+      const lax = SHARED_POLICY.replace('when: environment == "dev"', 'when: "true"')
+      server.pushCommit({owner: 'acme', repo: 'infrastructure', branch: 'lax', files: {'.idp/approval-policy.yaml': lax}})
+      const octokit = new Octokit({auth: REQUESTER_TOKEN, baseUrl: server.url, log: {debug() {}, info() {}, warn() {}, error() {}}})
+      await octokit.pulls.create({owner: 'acme', repo: 'infrastructure', head: BRANCH, base: 'lax', title: 'Same head, laxer base', body: server.pullRequests('acme', 'infrastructure')[0].body ?? ''})
+
+      const result = await as(CI_TOKEN, ['policy', 'verify', '2', '--repository', 'acme/infrastructure'])
+      assert.equal(result.status, 0, result.stderr)
+      assert.match(result.stdout, /^ {2}Not judged: the pull request targets lax, and the gate protects main\.$/m)
+      assert.deepEqual(server.statusesOf('acme', 'infrastructure', head()), [])
+    })
+
+    it('fails a pull request that renames another file away', async () => {
+      server.pushCommit({owner: 'acme', repo: 'infrastructure', branch: 'main', files: {'databases/dev/billing-db/README.md': '# billing\n'}})
+      await submit('dev', 'small')
+      const readme = server.filesAt('acme', 'infrastructure', 'idp/db-create/orders-db-dev')['databases/dev/orders-db/README.md'].content.toString()
+      server.pushCommit({owner: 'acme', repo: 'infrastructure', branch: 'main', files: {'databases/dev/billing-db/README.md': readme}})
+      server.pushCommit({owner: 'acme', repo: 'infrastructure', branch: 'idp/db-create/orders-db-dev', files: {'databases/dev/billing-db/README.md': readme}})
+      server.pushCommit({owner: 'acme', repo: 'infrastructure', branch: 'idp/db-create/orders-db-dev', files: {'databases/dev/billing-db/README.md': null}})
+
+      const result = await verify(['--json'])
+      assert.equal(result.status, 1, result.stderr)
+      const document = JSON.parse(result.stdout)
+      assert.equal(document.outcome, 'tampered')
+      assert.deepEqual(document.files, [{path: 'databases/dev/billing-db/README.md', problem: 'removed'}])
+    })
+
+    it('fails an idp pull request whose recorded request was removed', async () => {
+      await submit('production', 'large')
+      const octokit = new Octokit({auth: REQUESTER_TOKEN, baseUrl: server.url, log: {debug() {}, info() {}, warn() {}, error() {}}})
+      const body = server.pullRequests('acme', 'infrastructure')[0].body ?? ''
+      await octokit.pulls.update({owner: 'acme', repo: 'infrastructure', pull_number: 1, body: body.replace('```json idp-request', '```json')})
+
+      const result = await verify()
+      assert.equal(result.status, 1, result.stderr)
+      assert.match(result.stdout, /^ {2}The recorded request is invalid: the pull request has the idp label and the idp branch idp\/db-create\/orders-db-production but no recorded request; was the idp-request block removed from its body\?$/m)
+      assert.equal(server.statusesOf('acme', 'infrastructure', head())[0].state, 'failure')
+    })
+
+    it('rejects a token with a line break without printing it', async () => {
+      const result = await as(`${CI_TOKEN}\nsecond-line`, ['policy', 'verify', '1', '--repository', 'acme/infrastructure'])
+      assert.equal(result.status, 4)
+      assert.match(result.stderr, /^Error: The token in GH_TOKEN contains spaces or line breaks, so it cannot be a GitHub token$/m)
+      assert.doesNotMatch(result.stdout + result.stderr, /ghp_|second-line/)
+    })
+
+    it('names a pull request that does not exist', async () => {
+      const result = await as(CI_TOKEN, ['policy', 'verify', '999', '--repository', 'acme/infrastructure'])
+      assert.equal(result.status, 2)
+      assert.match(result.stderr, /^Error: Pull request #999 does not exist in acme\/infrastructure$/m)
+    })
+
     it('names a missing pull request number and what to pass', async () => {
       const result = await as(CI_TOKEN, ['policy', 'verify', '--repository', 'acme/infrastructure'])
       assert.equal(result.status, 2)
@@ -259,13 +326,24 @@ describe('the approval policy on GitHub pull requests', () => {
       assert.ok(pull.requestedTeams.includes('finance-leads'), pull.requestedTeams.join(', '))
       const comments = server.commentsOf('acme', 'infrastructure', 1)
       assert.equal(comments.length, 2)
-      assert.match(comments[1].body, /^<!-- idp-escalation: finance -->\n\*\*Escalated:\*\* the approval of @finance \(finance\) has waited 1d 6h, longer than its SLA of 1d\./)
+      assert.match(comments[1].body, /^<!-- idp-escalation: finance -->\n\*\*Escalated:\*\* the approval of @acme\/finance \(finance\) has waited 1d 6h, longer than its SLA of 1d\./)
       assert.deepEqual(slack.posts.map((post) => post.path).sort(), ['/finance', '/leads'])
 
       const second = await escalate()
       assert.equal(second.status, 0, second.stderr)
       assert.match(second.stdout, /^#1 @finance \(finance\): waited 1d 6h of 1d, already escalated$/m)
       assert.equal(server.commentsOf('acme', 'infrastructure', 1).length, 2)
+    })
+
+    it("ignores an escalation marker that someone else wrote", async () => {
+      await submit('production', 'small')
+      server.setPullRequestCreatedAt('acme', 'infrastructure', 1, new Date(Date.now() - 5 * 3600 * 1000))
+      const octokit = new Octokit({auth: REQUESTER_TOKEN, baseUrl: server.url, log: {debug() {}, info() {}, warn() {}, error() {}}})
+      await octokit.issues.createComment({owner: 'acme', repo: 'infrastructure', issue_number: 1, body: '<!-- idp-escalation: team-leads -->'})
+
+      const result = await escalate()
+      assert.equal(result.status, 0, result.stderr)
+      assert.match(result.stdout, /^#1 @team-leads \(team-leads\): waited 5h of 4h, escalated to @team-leads$/m)
     })
 
     it('skips requests within the SLA, and dry runs write nothing', async () => {
@@ -310,7 +388,7 @@ describe('the approval policy on GitHub pull requests', () => {
       const result = await as('ghp_leadone', ['approve', 'acme/infrastructure#1', '--yes'])
       assert.equal(result.status, 0, result.stderr)
       assert.match(result.stderr, /^ {2}Waiting for approval: 0\/1 from @team-leads\.$/m)
-      assert.match(result.stderr, /^Your approval counts for @team-leads\.$/m)
+      assert.match(result.stderr, /^Your approval counts for @acme\/team-leads\.$/m)
       assert.match(result.stdout, /^Approved pull request #1 as lead-one: /m)
 
       const after = await verify()
@@ -330,6 +408,25 @@ describe('the approval policy on GitHub pull requests', () => {
       const result = await as('ghp_leadone', ['approve', url(), '--yes'])
       assert.equal(result.status, 1)
       assert.match(result.stderr, /^Error: idp does not approve pull request #1: The files differ/m)
+    })
+
+    it('rejects an approval that would not count, and a second approval', async () => {
+      await submit('production', 'small')
+      const outsider = await as('ghp_outsider', ['approve', url(), '--yes'])
+      assert.equal(outsider.status, 2)
+      assert.match(outsider.stderr, /^Error: Your approval \(outsider\) would not count: you are not a member of @acme\/team-leads$/m)
+
+      assert.equal((await as('ghp_leadone', ['approve', url(), '--yes'])).status, 0)
+      const again = await as('ghp_leadone', ['approve', url(), '--yes'])
+      assert.equal(again.status, 0, again.stderr)
+      assert.match(again.stdout, /^You \(lead-one\) already approved the current version of pull request #1; nothing to do\.$/m)
+    })
+
+    it('rejects a pull request URL of another host', async () => {
+      await submit('production', 'small')
+      const result = await as('ghp_leadone', ['approve', 'https://github.example.com/acme/infrastructure/pull/1', '--yes'])
+      assert.equal(result.status, 2)
+      assert.match(result.stderr, /^Error: The pull request is on github\.example\.com, but idp talks to 127\.0\.0\.1:\d+/m)
     })
 
     it('asks for --yes when it cannot prompt', async () => {
