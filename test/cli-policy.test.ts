@@ -165,6 +165,20 @@ describe('idp policy check', () => {
     assert.doesNotMatch(result.stderr, /s3cret/)
   })
 
+  it('says how to fix a values file that is not a mapping', () => {
+    dir.write('work/broken.yaml', 'name: [unclosed\n')
+    const broken = check(['--values', 'broken.yaml'])
+    assert.equal(broken.status, 2)
+    assert.match(broken.stderr, /^Error: The values file broken\.yaml is not valid YAML or JSON: .*[^:]$/m)
+    assert.match(broken.stderr, /^Next: Fix the file: a mapping of input names to values/m)
+
+    dir.write('work/text.yaml', 'just text\n')
+    const text = check(['--values', 'text.yaml'])
+    assert.equal(text.status, 2)
+    assert.match(text.stderr, /^Error: The values file text\.yaml must contain a mapping of input names to values$/m)
+    assert.match(text.stderr, /^Next: Write one input per line/m)
+  })
+
   it('asks for the action name when it is missing', () => {
     const result = runCli(['policy', 'check', '--explain'], {cwd: cwd(), env})
     assert.equal(result.status, 2)

@@ -26,16 +26,23 @@ export async function readValues(source: string): Promise<ValuesSource> {
     // input and the input's type decides how text becomes a number or a boolean.
     data = text.trimStart().startsWith('{') ? JSON.parse(text) : parseYaml(text, {schema: 'failsafe'})
   } catch (error) {
-    throw new IdpError(`The values file ${origin} is not valid YAML or JSON: ${(error as Error).message.split('\n')[0]}`, {
+    // The yaml package ends its first line with a colon before a code excerpt.
+    const reason = (error as Error).message.split('\n')[0].replace(/:$/, '')
+    throw new IdpError(`The values file ${origin} is not valid YAML or JSON: ${reason}`, {
       code: 'VALUES_INVALID',
       exitCode: ExitCode.usage,
       cause: error,
+      hint: 'Fix the file: a mapping of input names to values, such as `name: orders-db` on one line and `size: small` on the next.',
     })
   }
 
   if (data === null || data === undefined || data === '') data = {}
   if (typeof data !== 'object' || Array.isArray(data)) {
-    throw new IdpError(`The values file ${origin} must contain a mapping of input names to values`, {code: 'VALUES_INVALID', exitCode: ExitCode.usage})
+    throw new IdpError(`The values file ${origin} must contain a mapping of input names to values`, {
+      code: 'VALUES_INVALID',
+      exitCode: ExitCode.usage,
+      hint: 'Write one input per line, such as `name: orders-db` on one line and `size: small` on the next.',
+    })
   }
 
   return {origin, data: data as Record<string, unknown>}
