@@ -364,7 +364,8 @@ describe('the approval policy on GitHub pull requests', () => {
       const result = await submit('production', 'large')
       assert.match(result.stderr, /Told team-leads, finance on Slack that the request needs their approval/)
       assert.deepEqual(slack.posts.map((post) => post.path), ['/leads', '/finance'])
-      assert.match(slack.posts[1].body.text, /finance/)
+      assert.match(slack.posts[1].body.text, /^PostgreSQL database needs 1 approval from finance\. Requested by /)
+      assert.match(JSON.stringify(slack.posts[1].body), /Grants: team:payments gets orders_db_readwrite on database orders_db/)
     })
 
     it('warns about a failed webhook and still submits the request', async () => {

@@ -22,6 +22,8 @@ export interface ApprovalNotice {
   title: string
   requester: {login: string; name: string; team: string}
   resources: Array<{type: string; name: string}>
+  /** Permissions the request grants; absent or empty when it grants none. */
+  permissions?: Array<{principal: string; role: string; on: string}>
   /** The request's environment, or '' when the action has none. */
   environment: string
   cost?: {monthly: number; currency: string}
@@ -82,6 +84,7 @@ export function slackMessage(notice: ApprovalNotice): SlackPayload {
   if (escalation) summary.push(`*${slaPassedSentence(notice.sla, since)}*`)
   summary.push(notice.environment === '' ? `*${title}*` : `*${title}* in *${escapeSlackText(notice.environment)}*`)
   summary.push(`Resources: ${resourceList(notice.resources)}`)
+  if (notice.permissions?.length) summary.push(`Grants: ${permissionList(notice.permissions)}`)
   blocks.push({type: 'section', text: mrkdwn(summary.join('\n'), MAX_SECTION_TEXT)})
 
   const fields = [
@@ -138,6 +141,10 @@ function requesterText(requester: ApprovalNotice['requester']): string {
 function resourceList(resources: ApprovalNotice['resources']): string {
   if (resources.length === 0) return 'none listed'
   return resources.map((resource) => `${escapeSlackText(resource.name)} (${escapeSlackText(resource.type)})`).join(', ')
+}
+
+function permissionList(permissions: NonNullable<ApprovalNotice['permissions']>): string {
+  return permissions.map((permission) => `${escapeSlackText(permission.principal)} gets ${escapeSlackText(permission.role)} on ${escapeSlackText(permission.on)}`).join('; ')
 }
 
 function costText(cost: ApprovalNotice['cost']): string {
