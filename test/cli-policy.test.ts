@@ -254,26 +254,27 @@ describe('the shared policy of a local git target', () => {
     assert.ok(result.stdout.includes(`  Policy: ${infra}:.idp/approval-policy.yaml at main ${sharedCommit.slice(0, 12)}\n`), result.stdout)
   })
 
-  it('keeps the shared requirements when a local policy approves everything (FC36)', () => {
-    dir.write('work/local-policy.yaml', PERMISSIVE_POLICY)
+  /** Checks a request with a local policy configured next to the shared one, and returns the decision. */
+  const checkWithLocalPolicy = (policy: string, environment: string) => {
+    dir.write('work/local-policy.yaml', policy)
     dir.write('work/.idprc.yaml', `policy: ./local-policy.yaml\ntarget:\n  git:\n    path: ${infra}\n`)
-    const result = runCli(['policy', 'check', 'db-create', ...REQUEST_FLAGS, '--environment', 'staging', '--size', 'small', '--json'], {cwd: cwd(), env})
+    const result = runCli(['policy', 'check', 'db-create', ...REQUEST_FLAGS, '--environment', environment, '--size', 'small', '--json'], {cwd: cwd(), env})
     assert.equal(result.status, 0, result.stderr)
-    const {decision} = JSON.parse(result.stdout)
+    return {decision: JSON.parse(result.stdout).decision, stderr: result.stderr}
+  }
+
+  it('keeps the shared requirements when a local policy approves everything (FC36)', () => {
+    const {decision, stderr} = checkWithLocalPolicy(PERMISSIVE_POLICY, 'staging')
     assert.equal(decision.outcome, 'needs_approval')
     assert.deepEqual(
       decision.requirements.map((requirement: {group: string; count: number; policies: string[]}) => [requirement.group, requirement.count, requirement.policies]),
       [['team-leads', 1, [`${infra}:.idp/approval-policy.yaml`]]],
     )
-    assert.match(result.stderr, /can add requirements but not remove them, and CI enforces only the shared file/)
+    assert.match(stderr, /can add requirements but not remove them, and CI enforces only the shared file/)
   })
 
   it('adds a stricter local requirement with its source (FC36)', () => {
-    dir.write('work/local-policy.yaml', STRICTER_POLICY)
-    dir.write('work/.idprc.yaml', `policy: ./local-policy.yaml\ntarget:\n  git:\n    path: ${infra}\n`)
-    const result = runCli(['policy', 'check', 'db-create', ...REQUEST_FLAGS, '--environment', 'dev', '--size', 'small', '--json'], {cwd: cwd(), env})
-    assert.equal(result.status, 0, result.stderr)
-    const {decision} = JSON.parse(result.stdout)
+    const {decision} = checkWithLocalPolicy(STRICTER_POLICY, 'dev')
     assert.equal(decision.outcome, 'needs_approval')
     assert.deepEqual(
       decision.requirements.map((requirement: {group: string; policies: string[]}) => [requirement.group, requirement.policies]),
