@@ -1,6 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {IdpCommand} from '../../cli/base-command.js'
+import {repositoryFlags} from '../../cli/repository-flags.js'
 import {ExitCode, IdpError} from '../../errors.js'
 
 export default class ApprovalsEscalate extends IdpCommand {
@@ -17,8 +18,7 @@ export default class ApprovalsEscalate extends IdpCommand {
   ]
 
   static override flags = {
-    repository: Flags.string({description: 'Repository as owner/name; default: GITHUB_REPOSITORY, then target.github.repository.', helpValue: '<owner/name>'}),
-    'policy-path': Flags.string({description: 'Path of the policy on the base branch; default: target.github.policyPath, then .idp/approval-policy.yaml.', helpValue: '<path>'}),
+    ...repositoryFlags,
     'dry-run': Flags.boolean({description: 'Say what would be escalated, and change nothing.'}),
     now: Flags.string({description: 'Judge the SLAs at this time (ISO 8601) instead of now.', helpValue: '<time>', hidden: true}),
   }

@@ -1,6 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 
 import {IdpCommand} from '../../cli/base-command.js'
+import {repositoryFlags} from '../../cli/repository-flags.js'
 
 export default class PolicyVerify extends IdpCommand {
   static override summary = "Enforce the approval policy on a pull request of the infrastructure repository (for its CI)."
@@ -18,9 +19,7 @@ export default class PolicyVerify extends IdpCommand {
 
   static override args = {pullRequest: Args.string({description: 'Pull request number; default: the pull request of the GitHub Actions event (GITHUB_EVENT_PATH).', required: false})}
   static override flags = {
-    repository: Flags.string({description: 'Repository as owner/name; default: GITHUB_REPOSITORY, then target.github.repository.', helpValue: '<owner/name>'}),
-    'policy-path': Flags.string({description: 'Path of the policy on the base branch; default: target.github.policyPath, then .idp/approval-policy.yaml.', helpValue: '<path>'}),
-    base: Flags.string({description: "The branch the gate protects; pull requests into other branches are not judged. Default: target.github.baseBranch, then the repository's default branch.", helpValue: '<branch>'}),
+    ...repositoryFlags,
     status: Flags.boolean({description: 'Report the commit status idp/policy on the head commit.', default: true, allowNo: true}),
     'require-request': Flags.boolean({description: 'Fail pull requests that record no idp request, instead of passing them as not managed by idp.'}),
   }
