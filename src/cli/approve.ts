@@ -43,9 +43,10 @@ export interface ApproveOptions {
 }
 
 /**
- * Approves a request's pull request from the terminal: judges it the way CI will (files against
- * the recorded request, decision from the base branch's policy, approvals so far), shows that,
- * requests confirmation, and submits an approving review whose body summarizes what was checked.
+ * Approves a request's pull request from the terminal. It judges the pull request the way CI
+ * will (files against the recorded request, decision from the base branch's policy, approvals
+ * so far) and shows the result. After confirmation it submits an approving review whose body
+ * summarizes what was checked.
  */
 export async function approvePullRequest(options: ApproveOptions): Promise<void> {
   const {ref, env, progress} = options
@@ -99,14 +100,14 @@ function checkHost(ref: PullRequestRef, apiUrl: string): void {
 
 function checkApprovable(judgement: Judgement, viewer: string): void {
   const {pullRequest} = judgement
-  const refusal = (message: string, exitCode: ExitCodeValue, hint: string) => new IdpError(message, {code: 'APPROVAL_REFUSED', exitCode, hint})
-  if (pullRequest.state !== 'open') throw refusal(`Pull request #${pullRequest.number} is ${pullRequest.merged ? 'merged' : 'closed'}`, ExitCode.usage, 'Nothing to approve.')
-  if (judgement.outcome === 'not_managed') throw refusal(`Pull request #${pullRequest.number} is not an idp request`, ExitCode.usage, `Review it on GitHub instead: ${pullRequest.url}`)
-  if (judgement.outcome === 'invalid_request') throw refusal(judgement.summary, ExitCode.failure, `Review it on GitHub instead: ${pullRequest.url}`)
-  if (judgement.outcome === 'tampered') throw refusal(`idp does not approve pull request #${pullRequest.number}: ${judgement.summary}`, ExitCode.failure, 'Ask the requester to submit the request again with idp, or review the changes on GitHub.')
-  if (judgement.outcome === 'denied') throw refusal(`idp does not approve pull request #${pullRequest.number}: ${judgement.summary}`, ExitCode.denied, 'A denied request cannot merge; ask the requester to change it.')
+  const rejection = (message: string, exitCode: ExitCodeValue, hint: string) => new IdpError(message, {code: 'APPROVAL_REFUSED', exitCode, hint})
+  if (pullRequest.state !== 'open') throw rejection(`Pull request #${pullRequest.number} is ${pullRequest.merged ? 'merged' : 'closed'}`, ExitCode.usage, 'Nothing to approve.')
+  if (judgement.outcome === 'not_managed') throw rejection(`Pull request #${pullRequest.number} is not an idp request`, ExitCode.usage, `Review it on GitHub instead: ${pullRequest.url}`)
+  if (judgement.outcome === 'invalid_request') throw rejection(judgement.summary, ExitCode.failure, `Review it on GitHub instead: ${pullRequest.url}`)
+  if (judgement.outcome === 'tampered') throw rejection(`idp does not approve pull request #${pullRequest.number}: ${judgement.summary}`, ExitCode.failure, 'Ask the requester to submit the request again with idp, or review the changes on GitHub.')
+  if (judgement.outcome === 'denied') throw rejection(`idp does not approve pull request #${pullRequest.number}: ${judgement.summary}`, ExitCode.denied, 'A denied request cannot merge; ask the requester to change it.')
   if (viewer.toLowerCase() === pullRequest.author.toLowerCase()) {
-    throw refusal(`You (${viewer}) opened pull request #${pullRequest.number}, and GitHub does not let authors approve their own pull requests`, ExitCode.usage, 'Ask a member of a required team to run `idp approve` instead.')
+    throw rejection(`You (${viewer}) opened pull request #${pullRequest.number}, and GitHub does not let authors approve their own pull requests`, ExitCode.usage, 'Ask a member of a required team to run `idp approve` instead.')
   }
 }
 

@@ -92,9 +92,9 @@ export function formatJudgement(judgement: Judgement, chalk: TerminalCapabilitie
     lines.push('', chalk.bold('Requirements'))
     for (const requirement of judgement.requirements) {
       const mark = requirement.satisfied ? chalk.green('✓') : chalk.yellow('…')
-      const who = requirement.approvals.length > 0 ? `approved by ${requirement.approvals.join(', ')}` : 'no counting approval yet'
+      const approvers = requirement.approvals.length > 0 ? `approved by ${requirement.approvals.join(', ')}` : 'no counting approval yet'
       const reasons = decision?.requirements.find((entry) => entry.group === requirement.group)?.reasons ?? []
-      lines.push(`  ${mark} ${Math.min(requirement.approvals.length, requirement.count)}/${requirement.count} from @${requirement.team} (${requirement.group}): ${who}`)
+      lines.push(`  ${mark} ${Math.min(requirement.approvals.length, requirement.count)}/${requirement.count} from @${requirement.team} (${requirement.group}): ${approvers}`)
       for (const reason of reasons) lines.push(chalk.dim(`      ${reason}`))
       if (requirement.membersUnreadable) lines.push(chalk.yellow(`      The token cannot list the members of @${requirement.team}, so no approval counts for it: give the token read access to the organization's members.`))
       for (const {login, reason} of requirement.ignored ?? []) lines.push(chalk.dim(`      Not counted: ${login} ${reason}.`))

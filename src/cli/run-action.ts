@@ -103,7 +103,7 @@ export async function runAction(options: RunActionOptions): Promise<void> {
     loaded,
     inputs,
     user: config.user,
-    // The token's account authors the pull request, so it is the requester that CI sees. A
+    // The token's account authors the pull request, so CI takes it for the requester. A
     // failure to read it is reported by the target's other reads.
     requester: target.login ? async () => requesterOf(config, inputs, await target.login!().catch(() => undefined)) : requesterOf(config, inputs),
     async decider() {

@@ -83,20 +83,20 @@ export async function readRequestStatus(client: Client, owner: string, repo: str
   const approved = [...latest.entries()].filter(([, review]) => review.state === 'APPROVED').map(([login, review]) => ({login, commitId: review.commitId}))
   const requirements = required.map((requirement, index): RequirementState => {
     const team = teams[index]
-    const why = (login: string, commitId: string): string | undefined => {
+    const notCountedBecause = (login: string, commitId: string): string | undefined => {
       if (commitId !== headSha) return 'approved an earlier commit'
       if (login === author && !requirement.allowRequester) return "is the author, whose own approval does not count"
       if (!team.has(login)) return `is not a member of @${requirement.team}`
       return undefined
     }
 
-    const approvals = approved.filter(({login, commitId}) => why(login, commitId) === undefined).map(({login}) => login)
+    const approvals = approved.filter(({login, commitId}) => notCountedBecause(login, commitId) === undefined).map(({login}) => login)
     const state: RequirementState = {group: requirement.group, team: requirement.team, count: requirement.count, approvals, satisfied: approvals.length >= requirement.count, sla: requirement.sla}
     if (!members[index]) state.membersUnreadable = true
     // Someone outside this team whose approval counts for another requirement is no news here.
     const countsElsewhere = (login: string) => teams.some((other, otherIndex) => otherIndex !== index && other.has(login))
     const ignored = approved
-      .map(({login, commitId}) => ({login, reason: why(login, commitId)}))
+      .map(({login, commitId}) => ({login, reason: notCountedBecause(login, commitId)}))
       .filter((entry): entry is {login: string; reason: string} => entry.reason !== undefined && !(entry.reason.startsWith('is not a member') && countsElsewhere(entry.login)))
     if (ignored.length > 0) state.ignored = ignored
     const changesRequested = [...latest.entries()].filter(([login, review]) => review.state === 'CHANGES_REQUESTED' && team.has(login)).map(([login]) => login)

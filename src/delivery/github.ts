@@ -86,8 +86,8 @@ export function createGitHubTarget(options: GitHubTargetOptions): DeliveryTarget
     },
     async readBaseFile(path) {
       // The file is read by branch name side by side with the base branch itself, to save a
-      // round trip. Its blob id must match the base tree's entry; otherwise the branch moved
-      // in between, and the blob of the tree that was read is fetched instead.
+      // round trip. Its blob id must match the base tree's entry. A mismatch means the branch
+      // moved in between, so the blob of the tree that was read is fetched instead.
       const [state, file] = await Promise.all([readBase(), readContent(client, owner, repo, path, options.baseBranch)])
       const entry = state.entries.get(path)
       if (!entry) return undefined

@@ -58,7 +58,7 @@ export async function escalatePullRequests(context: GateContext, options: Escala
   return report
 }
 
-/** What `escalatePullRequests` did, and the pull requests it could not handle. */
+/** Result of `escalatePullRequests`: the checked requirements, and the pull requests it could not handle. */
 export interface EscalationReport {
   checks: EscalationCheck[]
   failures: Array<{pullRequest: number; message: string}>
