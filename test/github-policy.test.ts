@@ -260,6 +260,17 @@ describe('the approval policy on GitHub pull requests', () => {
       assert.deepEqual(server.statusesOf('acme', 'infrastructure', head()), [])
     })
 
+    it('fails a create request that changes an existing file', async () => {
+      await submit('dev', 'small')
+      const files = server.filesAt('acme', 'infrastructure', 'idp/db-create/orders-db-dev')
+      server.pushCommit({owner: 'acme', repo: 'infrastructure', branch: 'main', files: {'databases/dev/orders-db/main.tf': '# an existing database\n'}})
+      assert.ok(files['databases/dev/orders-db/main.tf'])
+
+      const result = await verify(['--json'])
+      assert.equal(result.status, 1, result.stderr)
+      assert.deepEqual(JSON.parse(result.stdout).files, [{path: 'databases/dev/orders-db/main.tf', problem: 'exists'}])
+    })
+
     it('fails a pull request that renames another file away', async () => {
       server.pushCommit({owner: 'acme', repo: 'infrastructure', branch: 'main', files: {'databases/dev/billing-db/README.md': '# billing\n'}})
       await submit('dev', 'small')
@@ -292,6 +303,22 @@ describe('the approval policy on GitHub pull requests', () => {
       assert.equal(result.status, 4)
       assert.match(result.stderr, /^Error: The token in GH_TOKEN contains spaces or line breaks, so it cannot be a GitHub token$/m)
       assert.doesNotMatch(result.stdout + result.stderr, /ghp_|second-line/)
+    })
+
+    it('reports nothing when the head moves during the check', async () => {
+      await submit('production', 'small')
+      const judged = head()
+      server.addReview('acme', 'infrastructure', 1, {login: 'lead-one', state: 'APPROVED'})
+      server.inject({method: 'GET', path: '/repos/{owner}/{repo}/compare/{basehead}', delayMs: 1000})
+      const running = verify()
+      while (!server.requests.some((entry) => entry.path.includes('/compare/'))) await new Promise((resolve) => setTimeout(resolve, 20))
+      server.pushCommit({owner: 'acme', repo: 'infrastructure', branch: BRANCH, files: {'extra.tf': '# extra\n'}})
+
+      const result = await running
+      assert.equal(result.status, 1, result.stderr)
+      assert.match(result.stderr, new RegExp(`^Error: .*The head of pull request #1 moved from ${judged.slice(0, 12)} to ${head().slice(0, 12)} during the check, so nothing was reported$`, 'm'))
+      assert.deepEqual(server.statusesOf('acme', 'infrastructure', judged), [])
+      assert.deepEqual(server.statusesOf('acme', 'infrastructure', head()), [])
     })
 
     it('names a pull request that does not exist', async () => {

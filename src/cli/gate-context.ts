@@ -56,7 +56,9 @@ export async function createGateContext(config: IdpConfig, flags: RepositoryFlag
     config,
     policyPath: flags['policy-path'] ?? configured ?? SHARED_POLICY_PATH,
     policyPathExplicit: Boolean(flags['policy-path'] ?? configured),
-    baseBranch: flags.base ?? config.target.github?.baseBranch,
+    // Never from the configuration: in CI the checkout, and so its configuration, may come
+    // from a branch the requester controls.
+    baseBranch: flags.base,
     progress,
     retryBaseMs,
   }

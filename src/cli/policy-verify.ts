@@ -1,6 +1,7 @@
 import {appendFileSync} from 'node:fs'
 
 import {formatMoney} from '../actions/plan.js'
+import {headMovedError} from '../delivery/github-status.js'
 import {ExitCode} from '../errors.js'
 import {printable, type GateContext, type GateOutcome, type Judgement} from '../gate/judge.js'
 import {describePolicySource} from './policy-source.js'
@@ -33,9 +34,14 @@ export function statusStateOf(outcome: GateOutcome, requireRequest: boolean): 's
   return outcome === 'waiting_for_approval' ? 'pending' : 'failure'
 }
 
-/** Reports the judgement as the commit status `idp/policy` on the pull request's head commit. */
+/**
+ * Reports the judgement as the commit status `idp/policy` on the pull request's head commit,
+ * unless the head moved since the judgement began: the run for the new head decides then.
+ */
 export async function reportStatus(context: GateContext, judgement: Judgement, requireRequest: boolean, env: NodeJS.ProcessEnv): Promise<void> {
   const [owner, repo] = context.repository.split('/')
+  const {data: pull} = await context.client.rest.pulls.get({owner, repo, pull_number: judgement.pullRequest.number})
+  if (pull.head.sha !== judgement.pullRequest.headSha) throw headMovedError(judgement.pullRequest.number, judgement.pullRequest.headSha, pull.head.sha)
   const runUrl = env.GITHUB_SERVER_URL && env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID ? `${env.GITHUB_SERVER_URL}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}` : undefined
   await context.client.rest.repos.createCommitStatus({
     owner,
@@ -81,10 +87,11 @@ export function formatJudgement(judgement: Judgement, chalk: TerminalCapabilitie
       unexpected: 'is not written by the request',
       missing: 'is written by the request but missing from the pull request',
       removed: 'is removed by the pull request, and a request never removes files',
+      exists: 'already exists on the base branch, and the request creates new resources',
     }
     for (const file of judgement.files) {
       lines.push(`  ${chalk.red('✗')} ${file.path} ${problems[file.problem]}`)
-      if (file.diff) lines.push(...file.diff.split('\n').map((line) => `      ${line}`))
+      if (file.diff) lines.push(...file.diff.split('\n').map((line) => `      ${printable(line)}`))
     }
   }
 

@@ -1,5 +1,7 @@
 import type {Octokit} from '@octokit/rest'
 
+import {IdpError} from '../errors.js'
+
 /** One check on the pull request's head commit: a check run or a commit status. */
 export interface CheckState {
   name: string
@@ -56,9 +58,10 @@ type Client = Pick<Octokit, 'rest' | 'paginate'>
  * do not count. It must also come from a member of the group's team, and not from the author
  * unless the requirement allows the requester.
  */
-export async function readRequestStatus(client: Client, owner: string, repo: string, number: number, required: RequiredApproval[]): Promise<RequestStatus> {
+export async function readRequestStatus(client: Client, owner: string, repo: string, number: number, required: RequiredApproval[], expectedHead?: string): Promise<RequestStatus> {
   const {data: pull} = await client.rest.pulls.get({owner, repo, pull_number: number})
   const headSha = pull.head.sha
+  if (expectedHead !== undefined && headSha !== expectedHead) throw headMovedError(number, expectedHead, headSha)
   const [checkRuns, combined, reviews, members] = await Promise.all([
     client.paginate(client.rest.checks.listForRef, {owner, repo, ref: headSha, per_page: 100}),
     client.rest.repos.getCombinedStatusForRef({owner, repo, ref: headSha}),
@@ -106,6 +109,16 @@ export async function readRequestStatus(client: Client, owner: string, repo: str
 
   const pullRequest = {number, url: pull.html_url, state: pull.state as 'open' | 'closed', merged: Boolean(pull.merged), headSha, createdAt: pull.created_at}
   return {pullRequest, checks, requirements, outcome: outcomeOf(pullRequest, checks, requirements)}
+}
+
+/** Creates the error for a pull request whose head moved while it was being judged. */
+export function headMovedError(number: number, expected: string, actual: string): IdpError {
+  return new IdpError(`The head of pull request #${number} moved from ${expected.slice(0, 12)} to ${actual.slice(0, 12)} during the check, so nothing was reported`, {
+    code: 'HEAD_MOVED',
+    exitCode: 1,
+    details: {expected, actual},
+    hint: 'The run for the new head decides; run the check again if none started.',
+  })
 }
 
 function outcomeOf(pull: RequestStatus['pullRequest'], checks: CheckState[], requirements: RequirementState[]): RequestStatus['outcome'] {

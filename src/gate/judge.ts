@@ -61,9 +61,10 @@ export interface FileMismatch {
   /**
    * changed: other content than the request renders. unexpected: not rendered by the request.
    * missing: rendered but not in the pull request. removed: deleted, or renamed away, by the
-   * pull request, which a request never does.
+   * pull request, which a request never does. exists: the request would change a file that
+   * already exists on the base branch, which a create request never does.
    */
-  problem: 'changed' | 'unexpected' | 'missing' | 'removed'
+  problem: 'changed' | 'unexpected' | 'missing' | 'removed' | 'exists'
   /** Unified diff from the rendered content to the pull request's, for a changed text file. */
   diff?: string
 }
@@ -138,7 +139,7 @@ export async function judgePullRequest(context: GateContext, number: number, opt
   judgement.policyRequest = prepared.request
   judgement.title = prepared.title
 
-  if (options.checkFiles) judgement.files = await compareFiles(context, target, prepared.render, number)
+  if (options.checkFiles) judgement.files = await compareFiles(context, target, prepared.render, protectedBranch, facts.headSha)
   const decision = evaluatePolicy(policy, prepared.request)
   judgement.decision = decision
 
@@ -149,7 +150,7 @@ export async function judgePullRequest(context: GateContext, number: number, opt
 
   if (decision.outcome === 'deny') return finish(judgement, 'denied', `Denied by the approval policy: ${decision.reasons.join(' ')}`)
   const required = decision.requirements.map(({group, team, count, allowRequester, sla}) => ({group, team, count, allowRequester, sla}))
-  const status = await readRequestStatus(context.client, owner, repo, number, required)
+  const status = await readRequestStatus(context.client, owner, repo, number, required, facts.headSha)
   judgement.requirements = status.requirements
   if (decision.outcome === 'auto_approve') return finish(judgement, 'approved', `Auto-approved by the approval policy: ${decision.reasons.join(' ')}`)
   const missing = status.requirements.filter((requirement) => !requirement.satisfied)
@@ -250,6 +251,9 @@ async function prepareRecorded(context: GateContext, request: RecordedRequest, a
   }
 }
 
+// GitHub's comparison lists at most 300 files; a request never writes that many.
+const MAX_COMPARED_FILES = 300
+
 // Diffs longer than this are cut: the status and the summary need the gist, not the file.
 const MAX_DIFF_LINES = 40
 
@@ -258,13 +262,27 @@ const MAX_DIFF_LINES = 40
  * that differs from the base branch must be in the pull request with exactly that content, and
  * the pull request must change nothing else.
  */
-async function compareFiles(context: GateContext, target: DeliveryTarget, render: () => Promise<RenderedFile[]>, number: number): Promise<FileMismatch[]> {
+async function compareFiles(context: GateContext, target: DeliveryTarget, render: () => Promise<RenderedFile[]>, base: string, head: string): Promise<FileMismatch[]> {
   const [owner, repo] = context.repository.split('/')
   const rendered = await target.compare(await render())
-  const changed = await context.client.paginate(context.client.rest.pulls.listFiles, {owner, repo, pull_number: number, per_page: 100})
+  // The comparison names the head commit itself, not the branch, so that a push during the
+  // run cannot swap the files being checked; the pull request's file list follows the branch.
+  const {data: comparison} = await context.client.rest.repos.compareCommitsWithBasehead({owner, repo, basehead: `${base}...${head}`})
+  const changed = comparison.files ?? []
+  if (changed.length >= MAX_COMPARED_FILES) {
+    return [{path: `${changed.length} files`, problem: 'unexpected'}]
+  }
+
   const byPath = new Map(changed.map((file) => [file.filename, file]))
   const mismatches: FileMismatch[] = []
   for (const file of rendered) {
+    // A create request must not change an existing file, as the CLI also checks before writing.
+    if (file.status === 'modified') {
+      byPath.delete(file.path)
+      mismatches.push({path: file.path, problem: 'exists'})
+      continue
+    }
+
     const actual = byPath.get(file.path)
     byPath.delete(file.path)
     if (file.status === 'unchanged') {
