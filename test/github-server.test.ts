@@ -1347,6 +1347,44 @@ describe('GitHubTestServer', function () {
   })
 })
 
+describe('GitHubTestServer commit comparison', function () {
+  let server: GitHubTestServer
+  beforeEach(async () => {
+    server = await GitHubTestServer.start()
+    server.createRepository({owner: OWNER, name: REPO, files: {'README.md': '# infra\n', 'old.tf': 'old\n'}})
+  })
+  afterEach(() => server.stop())
+
+  it('lists the files between the merge base and a pinned head commit', async () => {
+    const first = server.pushCommit({owner: OWNER, repo: REPO, branch: 'feature', files: {'new.tf': 'a\n', 'old.tf': null}})
+    server.pushCommit({owner: OWNER, repo: REPO, branch: 'main', files: {'base-only.tf': 'x\n'}})
+    server.pushCommit({owner: OWNER, repo: REPO, branch: 'feature', files: {'later.tf': 'b\n'}})
+
+    const {data} = await client(server).repos.compareCommitsWithBasehead({owner: OWNER, repo: REPO, basehead: `main...${first}`})
+    server.assertNoViolations()
+    assert.equal(data.status, 'diverged')
+    assert.equal(data.ahead_by, 1)
+    assert.equal(data.behind_by, 1)
+    assert.deepEqual(
+      data.files?.map(({filename, status}) => [filename, status]),
+      [
+        ['new.tf', 'added'],
+        ['old.tf', 'removed'],
+      ],
+    )
+  })
+
+  it('answers 404 for an unknown ref', async () => {
+    const error = await client(server)
+      .repos.compareCommitsWithBasehead({owner: OWNER, repo: REPO, basehead: 'main...nope'})
+      .then(
+        () => undefined,
+        (failure: {status: number}) => failure,
+      )
+    assert.equal(error?.status, 404)
+  })
+})
+
 describe('GitHubTestServer with a path prefix', function () {
   let server: GitHubTestServer
 

@@ -912,6 +912,57 @@ function commentError(error: Record<string, string>): ApiError {
  * review 422s quote GitHub's messages.
  */
 const reviewEndpoints: Record<string, Endpoint> = {
+  /**
+   * Compares `BASE...HEAD`: the files changed between their merge base and HEAD, as GitHub
+   * lists them. NOTE: `commits` is always empty and `ahead_by` counts commits on HEAD only;
+   * idp reads the files and the merge base, nothing else.
+   */
+  'repos/compare-commits'(context, request) {
+    const repository = repositoryOf(context, request)
+    // Older descriptions name the two parts `base` and `head`, newer ones `basehead`.
+    const [baseName, headName] = request.params.basehead === undefined ? [request.params.base, request.params.head] : String(request.params.basehead).split('...')
+    const base = baseName === undefined ? undefined : resolveCommitish(repository, baseName)
+    const head = headName === undefined ? undefined : resolveCommitish(repository, headName)
+    if (base === undefined || head === undefined) throw new ApiError(404, 'Not Found')
+    const mergeBase = findMergeBase(repository.git, base, head)
+    const headCommit = repository.git.commit(head)
+    const baseCommit = repository.git.commit(base)
+    const mergeBaseCommit = mergeBase === undefined ? undefined : repository.git.commit(mergeBase)
+    if (!headCommit || !baseCommit || !mergeBase || !mergeBaseCommit) throw new ApiError(404, 'Not Found')
+    const files = diffTreeFiles(repository.git, mergeBaseCommit.tree, headCommit.tree).slice(0, 300)
+    const url = `${context.payloads.apiUrl}/repos/${repository.owner.login}/${repository.name}/compare/${baseName}...${headName}`
+    const webUrl = `${context.payloads.webUrl}/${repository.owner.login}/${repository.name}/compare/${baseName}...${headName}`
+    const ahead = head === mergeBase ? 0 : repository.git.countCommitsBetween(mergeBase, head)
+    const behind = base === mergeBase ? 0 : repository.git.countCommitsBetween(mergeBase, base)
+    let status = 'diverged'
+    if (ahead === 0 && behind === 0) status = 'identical'
+    else if (behind === 0) status = 'ahead'
+    else if (ahead === 0) status = 'behind'
+    return {
+      status: 200,
+      body: {
+        url,
+        html_url: webUrl,
+        permalink_url: webUrl,
+        diff_url: `${webUrl}.diff`,
+        patch_url: `${webUrl}.patch`,
+        base_commit: restCommitPayload(context.payloads, repository, base, baseCommit),
+        merge_base_commit: restCommitPayload(context.payloads, repository, mergeBase, mergeBaseCommit),
+        status,
+        ahead_by: ahead,
+        behind_by: behind,
+        total_commits: ahead,
+        commits: [],
+        files: files.map((change) => diffEntryPayload(context.payloads, repository, change, {headSha: head, baseSha: mergeBase})),
+      },
+    }
+  },
+
+  // The same operation under the name newer descriptions give it.
+  'repos/compare-commits-with-basehead'(context, request) {
+    return reviewEndpoints['repos/compare-commits'](context, request)
+  },
+
   'pulls/list-files'(context, request) {
     const repository = repositoryOf(context, request)
     const pull = pullRequestOf(repository, request.params.pull_number)
