@@ -51,7 +51,9 @@ export function detectTerminal(options: {noInput?: boolean; env?: NodeJS.Process
   return {
     stdout: new Chalk({level: colorLevel(Boolean(process.stdout.isTTY)) as 0 | 1 | 2 | 3}),
     stderr: new Chalk({level: colorLevel(Boolean(process.stderr.isTTY)) as 0 | 1 | 2 | 3}),
-    animate: Boolean(process.stderr.isTTY) && !ci && !dumb,
+    // A terminal that reports no width (some container and CI pseudo-terminals) makes the
+    // spinner library divide by zero and redraw forever, so it gets plain lines.
+    animate: Boolean(process.stderr.isTTY) && (process.stderr.columns ?? 0) > 0 && !ci && !dumb,
     interactive: noPromptReason === undefined,
     noPromptReason,
   }
