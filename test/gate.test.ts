@@ -9,6 +9,7 @@ import {pullRequestNumber} from '../src/cli/gate-context.js'
 import {IdpError} from '../src/errors.js'
 import {printable} from '../src/gate/judge.js'
 import {exitCodeOf, statusStateOf} from '../src/cli/policy-verify.js'
+import {assignApprovers} from '../src/delivery/github-status.js'
 import {describeWait, formatMinutes} from '../src/durations.js'
 import {readRecordedRequest} from '../src/gate/recorded-request.js'
 
@@ -191,3 +192,54 @@ describe('time waited against an SLA', () => {
     assert.equal(describeWait(since, '4h', at('2026-12-01T07:00:00Z')), 'waiting 0m of the 4h SLA')
   })
 })
+
+describe('assigning approvers to requirements', () => {
+  it('counts each person once, for as many requirements as possible', () => {
+    assert.deepEqual(assignApprovers([['lead', 'fin'], ['lead']], [1, 1]), [['fin'], ['lead']])
+    assert.deepEqual(assignApprovers([['lead'], ['lead']], [1, 1]), [['lead'], []])
+    assert.deepEqual(assignApprovers([['a', 'b', 'c']], [2]), [['a', 'b']])
+    assert.deepEqual(assignApprovers([[], ['a']], [1, 1]), [[], ['a']])
+  })
+
+  it('finds the largest assignment for random teams', () => {
+    const people = ['a', 'b', 'c', 'd']
+    let seed = 7
+    const random = () => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648
+      return seed / 2_147_483_648
+    }
+
+    for (let round = 0; round < 300; round++) {
+      const counts = [1 + Math.floor(random() * 2), 1 + Math.floor(random() * 2), 1]
+      const eligible = counts.map(() => people.filter(() => random() < 0.5))
+      const assigned = assignApprovers(eligible, counts)
+      const everyone = assigned.flat()
+      assert.equal(new Set(everyone).size, everyone.length, 'a person counted twice')
+      for (const [index, logins] of assigned.entries()) {
+        assert.ok(logins.length <= counts[index])
+        for (const login of logins) assert.ok(eligible[index].includes(login))
+      }
+
+      assert.equal(everyone.length, largestAssignment(eligible, counts), JSON.stringify({eligible, counts}))
+    }
+  })
+})
+
+/** Finds the size of the largest assignment by trying every choice, for tiny inputs. */
+function largestAssignment(eligible: string[][], counts: number[]): number {
+  const slots = counts.flatMap((count, index) => Array.from({length: count}, () => index))
+  const best = (slot: number, used: Set<string>): number => {
+    if (slot === slots.length) return 0
+    let most = best(slot + 1, used)
+    for (const login of eligible[slots[slot]]) {
+      if (used.has(login)) continue
+      used.add(login)
+      most = Math.max(most, 1 + best(slot + 1, used))
+      used.delete(login)
+    }
+
+    return most
+  }
+
+  return best(0, new Set())
+}

@@ -169,6 +169,17 @@ describe('the approval policy on GitHub pull requests', () => {
       assert.equal(head(), first)
     })
 
+    it('counts a member of two required teams once', async () => {
+      server.addTeamMember('acme', 'finance', 'lead-one')
+      await submit('production', 'large')
+      server.addReview('acme', 'infrastructure', 1, {login: 'lead-one', state: 'APPROVED'})
+
+      const result = await verify()
+      assert.equal(result.status, 8, result.stderr)
+      assert.match(result.stdout, /^ {2}Waiting for approval: 1\/1 from @team-leads, 0\/1 from @finance\.$/m)
+      assert.match(result.stdout, /^ {6}Not counted: lead-one already counts for another requirement, and one person counts once\.$/m)
+    })
+
     it('fails a pull request whose Terraform was changed after it was opened', async () => {
       await submit('production', 'small')
       server.addReview('acme', 'infrastructure', 1, {login: 'lead-one', state: 'APPROVED'})

@@ -84,23 +84,31 @@ export async function readRequestStatus(client: Client, owner: string, repo: str
   const author = pull.user?.login.toLowerCase()
   const teams = members.map((listed) => new Set((listed ?? []).map((login) => login.toLowerCase())))
   const approved = [...latest.entries()].filter(([, review]) => review.state === 'APPROVED').map(([login, review]) => ({login, commitId: review.commitId}))
+  const notCountedBecause = (index: number, login: string, commitId: string): string | undefined => {
+    const requirement = required[index]
+    if (commitId !== headSha) return 'approved an earlier commit'
+    if (login === author && !requirement.allowRequester) return 'is the author, whose own approval does not count'
+    if (!teams[index].has(login)) return `is not a member of @${requirement.team}`
+    return undefined
+  }
+
+  const eligible = required.map((_, index) => approved.filter(({login, commitId}) => notCountedBecause(index, login, commitId) === undefined).map(({login}) => login))
+  const assigned = assignApprovers(eligible, required.map((requirement) => requirement.count))
   const requirements = required.map((requirement, index): RequirementState => {
     const team = teams[index]
-    const notCountedBecause = (login: string, commitId: string): string | undefined => {
-      if (commitId !== headSha) return 'approved an earlier commit'
-      if (login === author && !requirement.allowRequester) return "is the author, whose own approval does not count"
-      if (!team.has(login)) return `is not a member of @${requirement.team}`
-      return undefined
-    }
-
-    const approvals = approved.filter(({login, commitId}) => notCountedBecause(login, commitId) === undefined).map(({login}) => login)
-    const state: RequirementState = {group: requirement.group, team: requirement.team, count: requirement.count, approvals, satisfied: approvals.length >= requirement.count, sla: requirement.sla}
+    // Approvers the matching left unused count here too: they are more than enough.
+    const elsewhere = (login: string) => assigned.some((logins, other) => other !== index && logins.includes(login))
+    const approvals = eligible[index].filter((login) => !elsewhere(login))
+    const state: RequirementState = {group: requirement.group, team: requirement.team, count: requirement.count, approvals, satisfied: assigned[index].length >= requirement.count, sla: requirement.sla}
     if (!members[index]) state.membersUnreadable = true
     // Someone outside this team whose approval counts for another requirement is no news here.
-    const countsElsewhere = (login: string) => teams.some((other, otherIndex) => otherIndex !== index && other.has(login))
     const ignored = approved
-      .map(({login, commitId}) => ({login, reason: notCountedBecause(login, commitId)}))
-      .filter((entry): entry is {login: string; reason: string} => entry.reason !== undefined && !(entry.reason.startsWith('is not a member') && countsElsewhere(entry.login)))
+      .map(({login, commitId}) => {
+        const reason = notCountedBecause(index, login, commitId)
+        if (reason === undefined && elsewhere(login)) return {login, reason: 'already counts for another requirement, and one person counts once'}
+        return {login, reason}
+      })
+      .filter((entry): entry is {login: string; reason: string} => entry.reason !== undefined && !(entry.reason.startsWith('is not a member') && elsewhere(entry.login)))
     if (ignored.length > 0) state.ignored = ignored
     const changesRequested = [...latest.entries()].filter(([login, review]) => review.state === 'CHANGES_REQUESTED' && team.has(login)).map(([login]) => login)
     if (changesRequested.length > 0) state.changesRequested = changesRequested
@@ -109,6 +117,33 @@ export async function readRequestStatus(client: Client, owner: string, repo: str
 
   const pullRequest = {number, url: pull.html_url, state: pull.state as 'open' | 'closed', merged: Boolean(pull.merged), headSha, createdAt: pull.created_at}
   return {pullRequest, checks, requirements, outcome: outcomeOf(pullRequest, checks, requirements)}
+}
+
+/**
+ * Assigns approvers to requirements so that each person counts once, for as many required
+ * approvals as possible: "1 from @team-leads and 1 from @finance" takes two people, even when
+ * one of them is in both teams. A maximum matching by augmenting paths (Kuhn's algorithm);
+ * requirements need a handful of approvals, so its cost does not matter.
+ */
+export function assignApprovers(eligible: string[][], counts: number[]): string[][] {
+  const slots = counts.flatMap((count, index) => Array.from({length: count}, () => index))
+  const holder = new Map<string, number>()
+  const place = (slot: number, visited: Set<string>): boolean => {
+    for (const login of eligible[slots[slot]]) {
+      if (visited.has(login)) continue
+      visited.add(login)
+      const current = holder.get(login)
+      if (current === undefined || place(current, visited)) {
+        holder.set(login, slot)
+        return true
+      }
+    }
+
+    return false
+  }
+
+  for (let slot = 0; slot < slots.length; slot++) place(slot, new Set())
+  return counts.map((_, index) => [...holder.entries()].filter(([, slot]) => slots[slot] === index).map(([login]) => login))
 }
 
 /** Creates the error for a pull request whose head moved while it was being judged. */
