@@ -127,6 +127,7 @@ describe('the pull request number of policy verify', () => {
     assert.equal(pullRequestNumber('#42', {}), 42)
     assert.equal(pullRequestNumber(undefined, event('{"pull_request": {"number": 7}}')), 7)
     assert.equal(pullRequestNumber(undefined, event('{"number": 8}')), 8)
+    assert.equal(pullRequestNumber(undefined, event('{"workflow_run": {"pull_requests": [{"number": 9}]}}')), 9)
   })
 
   it('rejects numbers it cannot trust', () => {

@@ -65,8 +65,9 @@ export async function createGateContext(config: IdpConfig, flags: RepositoryFlag
 }
 
 /**
- * Finds the pull request number: the argument, or the `pull_request` event payload that GitHub
- * Actions names in GITHUB_EVENT_PATH.
+ * Finds the pull request number: the argument, or the event payload that GitHub Actions names
+ * in GITHUB_EVENT_PATH (`pull_request`, `pull_request_target`, `pull_request_review` or
+ * `workflow_run`).
  */
 export function pullRequestNumber(argument: string | undefined, env: NodeJS.ProcessEnv): number {
   if (argument !== undefined) {
@@ -87,14 +88,16 @@ export function pullRequestNumber(argument: string | undefined, env: NodeJS.Proc
     })
   }
 
-  let event: {pull_request?: {number?: unknown}; number?: unknown} | null
+  let event: {pull_request?: {number?: unknown}; number?: unknown; workflow_run?: {pull_requests?: Array<{number?: unknown}>}} | null
   try {
     event = JSON.parse(readFileSync(path, 'utf8')) as typeof event
   } catch (error) {
     throw new IdpError(`Cannot read the event payload ${path}: ${(error as Error).message}`, {code: 'USAGE_INVALID', exitCode: ExitCode.usage, hint: 'Pass the pull request number instead.'})
   }
 
-  const number = event?.pull_request?.number ?? event?.number
+  // pull_request, pull_request_target and pull_request_review name it directly; workflow_run
+  // names the pull requests of the run that triggered it.
+  const number = event?.pull_request?.number ?? event?.number ?? event?.workflow_run?.pull_requests?.[0]?.number
   if (typeof number !== 'number' || !Number.isSafeInteger(number) || number < 1) {
     throw new IdpError(`The event payload ${path} is not about a pull request`, {
       code: 'USAGE_INVALID',
