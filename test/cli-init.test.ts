@@ -165,7 +165,7 @@ describe('idp init', () => {
     const result = init(['--json'])
     assert.equal(result.status, 0, result.stderr)
     assert.deepEqual(JSON.parse(result.stdout).target, {kind: 'none', reason: 'this repository has several git remotes (fork, upstream) and none is called origin'})
-    assert.ok(readConfig().includes('because this repository has\n# several git remotes (fork, upstream) and none is called origin. Until'), readConfig())
+    assert.ok(readConfig().includes('because this repository has\n# several git remotes (fork, upstream) and none is called origin. Unless'), readConfig())
   })
 
   it('skips a non-GitHub remote and its token', async () => {
@@ -196,8 +196,8 @@ describe('idp init', () => {
       [
         ...HEADER,
         '# Where idp delivers each request. No GitHub repository is set, because this repository has no',
-        '# git remote. Until a target is set, idp commits each request to a new branch of the local',
-        '# repository ~/.local/share/idp/infrastructure, and creates it on first use.',
+        '# git remote. Unless your user file sets a target, idp commits each request to a new branch of',
+        '# the local repository ~/.local/share/idp/infrastructure, and creates it on first use.',
         '#',
         '# To commit to another local repository, uncomment these lines and set its path:',
         '# target:',

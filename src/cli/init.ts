@@ -353,7 +353,7 @@ function noTargetLines(reason: string, env: NodeJS.ProcessEnv): string[] {
   const repository = displayHomePath(join(xdgDir(env, 'XDG_DATA_HOME'), 'idp', 'infrastructure'))
   return [
     ...comment(
-      `Where idp delivers each request. No GitHub repository is set, because ${reason}. Until a target is set, idp commits each request to a new branch of the local repository ${repository}, and creates it on first use.`,
+      `Where idp delivers each request. No GitHub repository is set, because ${reason}. Unless your user file sets a target, idp commits each request to a new branch of the local repository ${repository}, and creates it on first use.`,
     ),
     '#',
     '# To commit to another local repository, uncomment these lines and set its path:',
