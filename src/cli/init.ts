@@ -61,7 +61,7 @@ export interface InitResult {
 export async function runInit(options: InitOptions): Promise<InitResult> {
   const gitRoot = findGitRoot(options.cwd)
   const root = gitRoot ?? resolve(options.cwd)
-  const flagTeam = options.team === undefined ? undefined : checkTeam(options.team, '--team')
+  const flagTeam = options.team === undefined ? undefined : checkTeam(options.team)
   const target = options.repository === undefined ? detectTarget(gitRoot) : targetFromFlag(options.repository)
 
   const configPath = join(root, CONFIG_FILE_NAME)
@@ -91,8 +91,8 @@ export async function runInit(options: InitOptions): Promise<InitResult> {
 
 /**
  * Finds the root of the git repository containing `cwd`: the nearest folder with `.git` (a
- * folder, or a file in a worktree or submodule). Like the configuration search, it never looks
- * above the home folder.
+ * folder, or a file in a worktree or submodule). Inside the home folder it stops there, as the
+ * configuration search does.
  */
 export function findGitRoot(cwd: string): string | undefined {
   const home = homedir()
@@ -105,10 +105,10 @@ export function findGitRoot(cwd: string): string | undefined {
   }
 }
 
-/** Checks a team name from `--team` or the prompt and returns it trimmed. */
-function checkTeam(value: string, origin: string): string {
+/** Checks the team name of `--team` and returns it trimmed. */
+function checkTeam(value: string): string {
   const problem = teamProblem(value)
-  if (problem) throw new IdpError(`${origin} ${JSON.stringify(value)} is invalid: ${problem}`, {code: 'USAGE_INVALID', exitCode: ExitCode.usage, hint: 'Pass the GitHub team slug, such as --team payments.'})
+  if (problem) throw new IdpError(`--team ${JSON.stringify(value)} is invalid: ${problem}`, {code: 'USAGE_INVALID', exitCode: ExitCode.usage, hint: 'Pass the GitHub team slug, such as --team payments.'})
   return value.trim()
 }
 
@@ -505,6 +505,6 @@ async function configNotReadWarning(configPath: string, cwd: string, env: NodeJS
 
 /** Shortens a path to one relative to the working folder when it is inside it. */
 export function displayPath(path: string, cwd: string): string {
-  const shown = relative(cwd, path)
-  return shown === '' || shown.startsWith('..') || isAbsolute(shown) ? path : shown
+  const relativePath = relative(cwd, path)
+  return relativePath === '' || relativePath.startsWith('..') || isAbsolute(relativePath) ? path : relativePath
 }
