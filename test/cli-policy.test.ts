@@ -179,6 +179,13 @@ describe('idp policy check', () => {
     assert.match(text.stderr, /^Next: Write one input per line/m)
   })
 
+  it('points a policy author at the working copy', () => {
+    dir.write('work/.idp/approval-policy.yaml', SHARED_POLICY)
+    const result = check(['--environment', 'dev', '--size', 'small'])
+    assert.equal(result.status, 0, result.stderr)
+    assert.match(result.stderr, /^! The bundled example decided\. To evaluate the working copy of \.idp\/approval-policy\.yaml instead, pass --policy \.idp\/approval-policy\.yaml\.$/m)
+  })
+
   it('asks for the action name when it is missing', () => {
     const result = runCli(['policy', 'check', '--explain'], {cwd: cwd(), env})
     assert.equal(result.status, 2)

@@ -1,3 +1,4 @@
+import {existsSync} from 'node:fs'
 import {resolve} from 'node:path'
 
 import type {CatalogEntry} from '../actions/catalog.js'
@@ -11,7 +12,7 @@ import {inputValuesFromFlags} from './action-command.js'
 import type {IdpCommand} from './base-command.js'
 import {printJson} from './json-output.js'
 import {formatDecision} from './plan-view.js'
-import {choosePolicies, decide, describePolicySource, type PolicyChoice} from './policy-source.js'
+import {choosePolicies, decide, describePolicySource, sharedPolicyPath, type PolicyChoice} from './policy-source.js'
 import {TerminalProgress} from './progress.js'
 import {requesterOf} from './run-action.js'
 import {createTarget} from './targets.js'
@@ -57,6 +58,11 @@ export async function checkPolicy(options: CheckPolicyOptions): Promise<void> {
       ? {policies: [await loadPolicy(resolve(flags.policy), {kind: 'file'}).catch((error: unknown) => rethrowForFlag(error, flags.policy as string))], warnings: []}
       : await choosePolicies(config, await createTarget(config, true, progress, env))
   for (const warning of choice.warnings) progress.warn(warning)
+  // A policy author in the infrastructure repository usually means the working copy.
+  const workingCopy = sharedPolicyPath(config)
+  if (typeof flags.policy !== 'string' && choice.policies[0]?.origin?.kind === 'bundled' && existsSync(workingCopy)) {
+    progress.warn(`The bundled example decided. To evaluate the working copy of ${workingCopy} instead, pass --policy ${workingCopy}.`)
+  }
 
   const request = prepared.policyRequest
   const decision = decide(choice, request)
