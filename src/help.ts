@@ -7,7 +7,7 @@ export const EXIT_CODES_HELP = `EXIT CODES
   2    Invalid usage or input: a flag, a value, a manifest, a policy or configuration file
   3    Denied by the approval policy
   4    GitHub token missing or rejected
-  8    With --wait: the request still waits for approval (or for its checks)
+  8    The request still waits for approval: --wait (or its checks), policy verify
   130  Cancelled by the user (Ctrl-C, or "no" at the confirmation)`
 
 /** oclif's help, with the exit codes added to the root page and to every command's page. */
