@@ -5,6 +5,7 @@ import {createActionCommand} from './cli/action-command.js'
 import ActionsList from './commands/actions/list.js'
 import ApprovalsEscalate from './commands/approvals/escalate.js'
 import Approve from './commands/approve.js'
+import Doctor from './commands/doctor.js'
 import Init from './commands/init.js'
 import PolicyCheck from './commands/policy/check.js'
 import PolicyTest from './commands/policy/test.js'
@@ -23,6 +24,7 @@ const STATIC_COMMANDS: Record<string, Command.Class> = {
   'actions:list': ActionsList,
   'approvals:escalate': ApprovalsEscalate,
   approve: Approve,
+  doctor: Doctor,
   init: Init,
   'policy:check': PolicyCheck,
   'policy:test': PolicyTest,
