@@ -299,7 +299,7 @@ async function checkRepository(state: DoctorState): Promise<CheckResult> {
   if (location.kind === 'git') return checkGitRepository(state, location)
   const {client} = state
   if (!client) {
-    state.baseMissing = 'no accepted token'
+    state.baseMissing = 'GitHub did not accept a token'
     return result('repository', 'skip', 'skipped, because GitHub did not accept a token')
   }
 
