@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import {readFileSync} from 'node:fs'
+import {cpSync, readFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
@@ -209,6 +209,32 @@ describe('idp doctor', () => {
     const line = manifest.split('\n').findIndex((text) => text.includes('type: objekt')) + 1
     assert.match(output[2], new RegExp(`^ {4}actions/cache-create\\.yaml:${line}:\\d+: spec\\.inputs\\.type: `))
     assert.equal(output.at(-1), '7 checks passed, 0 warnings, 1 failed, 0 skipped')
+  })
+
+  it('warns about an action declared twice', async () => {
+    healthySetup()
+    dir.write('work/.idprc.yaml', `${GITHUB_CONFIG}catalog:\n  - ./actions\n`)
+    dir.write('work/actions/db-create.yaml', readBundledManifest())
+    cpSync(join(ROOT, 'action-manifests', 'db-create'), join(work(), 'actions', 'db-create'), {recursive: true})
+
+    const result = await doctor()
+    assert.equal(result.status, 0, result.stderr)
+    const output = lines(result)
+    assert.equal(output[1], '! Action catalog: a manifest declares an action that another manifest declares too. Loaded 2 actions (db-create, db-create) in 2 folders')
+    assert.equal(output[2], `    actions/db-create.yaml: the action name db-create is also declared by ${join(ROOT, 'action-manifests', 'db-create.yaml')}, which wins`)
+    assert.match(output[3], /^ {2}Fix: Fix each problem listed: /)
+    assert.equal(output.at(-1), '7 checks passed, 1 warning, 0 failed, 0 skipped')
+  })
+
+  it('colours the marks unless NO_COLOR is set', async () => {
+    healthySetup()
+
+    const coloured = await doctor([], {FORCE_COLOR: '1'})
+    assert.equal(coloured.status, 0, coloured.stderr)
+    assert.ok(coloured.stdout.includes('\u001B[32m✓\u001B[39m'), coloured.stdout)
+    const plain = await doctor([], {FORCE_COLOR: '1', NO_COLOR: '1'})
+    assert.equal(plain.status, 0, plain.stderr)
+    assert.doesNotMatch(plain.stdout, TERMINAL_CONTROL)
   })
 
   it('fails without a token', async () => {

@@ -73,7 +73,7 @@ interface DoctorState {
   token?: string
   /** The base branch and its head commit, once check `repository` found them. */
   base?: {branch: string; commit: string}
-  /** Why `repository` did not find the base branch, for the checks that skip. */
+  /** Why check `repository` failed or was skipped, so that the shared policy cannot be read. */
   baseMissing?: string
   /** The policies that decide requests, once check `policy` loaded them. */
   deciding?: Policy[]
@@ -168,14 +168,16 @@ async function checkCatalog(state: DoctorState): Promise<CheckResult> {
   if (problems.length === 0) return result('catalog', 'pass', actions)
 
   const named = [...invalid].map((file) => displayPath(file, cwd))
+  const status: CheckStatus = named.length > 0 || missing.length > 0 ? 'fail' : 'warn'
   const parts = [
     named.length > 0 ? `${named.length === 1 ? 'a manifest is' : `${named.length} manifests are`} invalid: ${named.join(', ')}` : '',
     missing.length > 0 ? `${missing.length === 1 ? 'a catalog folder does' : `${missing.length} catalog folders do`} not exist: ${missing.map((dir) => displayPath(dir, cwd)).join(', ')}` : '',
     duplicates.length > 0 ? `${duplicates.length === 1 ? 'a manifest declares an action' : `${duplicates.length} manifests declare actions`} that another manifest declares too` : '',
   ].filter(Boolean)
-  return result('catalog', 'fail', `${parts.join('; ')}. Loaded ${actions}`, {
+  const configFile = config.sources.at(-1)
+  return result('catalog', status, `${parts.join('; ')}. Loaded ${actions}`, {
     problems,
-    fix: `Fix each problem listed, then run idp doctor again. The \`catalog\` key of ${state.config?.sources.at(-1) ? displayPath(state.config.sources.at(-1)!, cwd) : 'the configuration'} lists the folders.`,
+    fix: `Fix each problem listed: an invalid manifest fails when its action runs, and of two manifests with the same action idp uses the first. The \`catalog\` key of ${configFile ? displayPath(configFile, cwd) : 'the configuration'} lists the folders.`,
   })
 }
 
@@ -332,7 +334,6 @@ async function checkRepository(state: DoctorState): Promise<CheckResult> {
 
 function checkGitRepository(state: DoctorState, location: Extract<Location, {kind: 'git'}>): CheckResult {
   if (!isGitRepository(location.path)) {
-    state.baseMissing = 'the repository does not exist yet'
     return result('repository', 'skip', `skipped, because idp creates the repository, with the branch ${location.baseBranch ?? 'main'}, on the first submission`)
   }
 
@@ -345,8 +346,8 @@ function checkGitRepository(state: DoctorState, location: Extract<Location, {kin
     return result('repository', 'pass', `${location.path}, base branch ${branch} (${which}) at ${commit.stdout.trim().slice(0, 12)}`)
   }
 
-  state.baseMissing = `the base branch ${branch} does not exist`
   if (!location.baseBranch) return result('repository', 'pass', `${location.path}, base branch ${branch} (${which}) without commits yet`)
+  state.baseMissing = `the base branch ${branch} does not exist`
   return result('repository', 'fail', `${location.path} has no branch ${branch} (${which})`, {
     fix: `Set target.git.baseBranch to an existing branch (see \`git -C "${location.path}" branch\`), or remove it to use the checked-out branch.`,
   })
@@ -390,7 +391,8 @@ async function readSharedPolicy(state: DoctorState, config: IdpConfig, location:
   const path = sharedPolicyPath(config)
   if (location.kind === 'git' && !location.configured) return {status: 'pass', detail: 'the bundled example decides, because no target is configured', problems: []}
   if (!state.base) {
-    if (location.kind === 'git' && !state.baseMissing?.startsWith('the base branch')) {
+    // A local repository that does not exist yet, or has no commit, has no shared policy either.
+    if (location.kind === 'git' && !state.baseMissing) {
       return {status: 'warn', detail: `the bundled example decides until ${location.path} has a ${path} on its base branch`, fix: `Commit the shared policy as ${path} (\`idp init --policy\` writes one). CI enforces the shared file.`, problems: []}
     }
 
