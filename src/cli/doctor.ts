@@ -38,14 +38,14 @@ export interface CheckResult {
   title: string
   status: CheckStatus
   detail: string
-  /** What to do about a failure or a warning. */
+  /** The fix for a failure or a warning. */
   fix?: string
   /** Located problems behind a failure, such as the invalid keys of a configuration file. */
   problems?: Problem[]
 }
 
 export interface DoctorReport {
-  /** False when a check failed; warnings and skipped checks keep it true. */
+  /** False when a check failed. Warnings and skipped checks keep it true. */
   ok: boolean
   counts: Record<CheckStatus, number>
   checks: CheckResult[]
@@ -58,7 +58,7 @@ export interface DoctorOptions {
   configFile?: string
 }
 
-/** Where requests go, as the configuration says, with the GitHub account once the token was accepted. */
+/** The target that the configuration sends requests to. */
 type Location =
   | {kind: 'github'; repository: string; owner: string; apiUrl: string; baseBranch?: string}
   | {kind: 'git'; path: string; configured: boolean; baseBranch?: string}
@@ -73,7 +73,7 @@ interface DoctorState {
   token?: string
   /** The base branch and its head commit, once check `repository` found them. */
   base?: {branch: string; commit: string}
-  /** Why check `repository` failed or was skipped, so that the shared policy cannot be read. */
+  /** The reason check `repository` failed or was skipped, which keeps the shared policy from being read. */
   baseMissing?: string
   /** The policies that decide requests, once check `policy` loaded them. */
   deciding?: Policy[]
@@ -84,7 +84,7 @@ interface DoctorState {
 /**
  * Checks the setup of idp step by step: configuration, catalog, target, token, repository,
  * approval policy, its test cases and the approver teams. A failed check does not stop the
- * others; a check that needs what a failed one would have found is skipped with the reason.
+ * others, but a check that needs what a failed one would have found is skipped with the reason.
  * Only GitHub's REST API at the configured URL is contacted, and only with read requests.
  */
 export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
