@@ -1,7 +1,6 @@
-import {spawn, spawnSync} from 'node:child_process'
+import {spawnSync} from 'node:child_process'
 import {existsSync, readdirSync, statSync} from 'node:fs'
 import {isAbsolute, join, relative, resolve} from 'node:path'
-import {fileURLToPath} from 'node:url'
 
 import {bundledCatalogDir, listManifestFiles, readCatalog} from '../actions/catalog.js'
 import {loadManifest} from '../actions/manifest.js'
@@ -471,7 +470,7 @@ async function checkPolicyTests(state: DoctorState): Promise<CheckResult> {
   const casesFile = chooseCasesFile(state, config)
   if ('skip' in casesFile) return result('policy-tests', casesFile.status, casesFile.skip, {fix: casesFile.fix})
 
-  const run = await runPolicyTestCommand(casesFile.path, state.options)
+  const run = await runPolicyTestFile(casesFile.path, config, cwd)
   const shown = displayPath(casesFile.path, cwd)
   if ('error' in run) {
     return result('policy-tests', 'fail', `${shown} cannot run: ${run.error.message}`, {fix: run.error.hint, problems: run.error.problems})
@@ -518,29 +517,18 @@ type PolicyTestOutput =
   | {passed: number; failed: number; files: Array<{path: string; policy: string; uncoveredRules: string[]; cases: Array<{name: string; passed: boolean}>}>}
   | {error: {message: string; hint?: string; problems?: Problem[]}}
 
-/**
- * Runs `idp policy test --json FILE` with this installation of idp, so that the cases run
- * exactly as that command runs them: a case that names an action gets its cost from the
- * manifest of the configured catalog.
- */
-function runPolicyTestCommand(file: string, options: DoctorOptions): Promise<PolicyTestOutput> {
-  const bin = fileURLToPath(new URL('../../bin/run.js', import.meta.url))
-  const args = [bin, 'policy', 'test', '--json', file, ...(options.configFile ? ['--config', options.configFile] : [])]
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, args, {cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe']})
-    let stdout = ''
-    let stderr = ''
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk))
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
-    child.on('error', reject)
-    child.on('close', (status) => {
-      try {
-        resolvePromise(JSON.parse(stdout) as PolicyTestOutput)
-      } catch {
-        resolvePromise({error: {message: `idp policy test exited with code ${status} without a JSON result: ${stderr.trim().split('\n')[0] ?? ''}`}})
-      }
-    })
-  })
+/** Runs a case file the way `idp policy test` does, turning an error that stops it into a result. */
+async function runPolicyTestFile(file: string, config: IdpConfig, cwd: string): Promise<PolicyTestOutput> {
+  const {testCaseFile} = await import('./policy-test.js')
+  try {
+    const {path, policy, report} = await testCaseFile(file, config, cwd)
+    const failed = report.results.filter((entry) => !entry.passed).length
+    const cases = report.results.map(({name, passed}) => ({name, passed}))
+    return {passed: report.results.length - failed, failed, files: [{path, policy, uncoveredRules: report.uncoveredRules, cases}]}
+  } catch (error) {
+    if (!(error instanceof IdpError)) throw error
+    return {error: {message: error.message, hint: error.hint, problems: error.problems}}
+  }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -23,7 +23,7 @@ export interface PolicyTestOptions {
 }
 
 /** The outcome of one case file. */
-interface FileReport {
+export interface FileReport {
   path: string
   policy: string
   report: PolicyCasesReport
@@ -41,19 +41,7 @@ export async function runPolicyTests(options: PolicyTestOptions): Promise<void> 
   }
 
   const reports: FileReport[] = []
-  for (const file of files) {
-    const cases = await loadPolicyCases(file)
-    const policy = await loadPolicy(cases.policyPath).catch((error: unknown) => {
-      throw error instanceof IdpError && error.code === 'POLICY_NOT_FOUND'
-        ? new IdpError(`The policy ${cases.policyPath} that ${shortPath(cwd, file)} tests does not exist`, {
-            code: 'POLICY_NOT_FOUND',
-            exitCode: ExitCode.usage,
-            hint: `Fix the policy field of ${shortPath(cwd, file)}, or put the cases next to their policy: X.tests.yaml tests X.yaml.`,
-          })
-        : error
-    })
-    reports.push({path: file, policy: cases.policyPath, report: await runPolicyCases(policy, cases, {complete: completer(options.config, file)})})
-  }
+  for (const file of files) reports.push(await testCaseFile(file, options.config, cwd))
 
   const results = reports.flatMap((file) => file.report.results)
   const failed = results.filter((result) => !result.passed).length
@@ -78,6 +66,24 @@ export async function runPolicyTests(options: PolicyTestOptions): Promise<void> 
   }
 
   if (failing) process.exitCode = ExitCode.failure
+}
+
+/**
+ * Runs one case file against the policy it names, completing cases that name an action from
+ * the catalog of the configuration. Throws for a file or policy that cannot be loaded.
+ */
+export async function testCaseFile(file: string, config: IdpConfig, cwd = process.cwd()): Promise<FileReport> {
+  const cases = await loadPolicyCases(file)
+  const policy = await loadPolicy(cases.policyPath).catch((error: unknown) => {
+    throw error instanceof IdpError && error.code === 'POLICY_NOT_FOUND'
+      ? new IdpError(`The policy ${cases.policyPath} that ${shortPath(cwd, file)} tests does not exist`, {
+          code: 'POLICY_NOT_FOUND',
+          exitCode: ExitCode.usage,
+          hint: `Fix the policy field of ${shortPath(cwd, file)}, or put the cases next to their policy: X.tests.yaml tests X.yaml.`,
+        })
+      : error
+  })
+  return {path: file, policy: cases.policyPath, report: await runPolicyCases(policy, cases, {complete: completer(config, file)})}
 }
 
 /**
