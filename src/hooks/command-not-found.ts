@@ -1,0 +1,36 @@
+import type {Hook} from '@oclif/core'
+import {closest, distance} from 'fastest-levenshtein'
+
+import {ExitCode} from '../errors.js'
+
+/**
+ * Answers an unknown command the way idp answers every usage error: the closest command, the
+ * next command to run, exit code 2, and one JSON document under --json. oclif's own
+ * plugin-not-found asks to run its guess on a terminal and exits with 127, which scripts and
+ * the documented exit codes cannot rely on.
+ */
+const hook: Hook.CommandNotFound = async function (options) {
+  const typed = options.id.replaceAll(':', ' ')
+  // `idp help db create` is what many CLIs accept; idp has `--help` instead.
+  if (typed === 'help' || typed.startsWith('help ')) {
+    const topic = typed.slice('help'.length).trim()
+    process.stderr.write(`Error: idp has no help command\nNext: Run \`idp ${topic ? `${topic} ` : ''}--help\`.\n`)
+    this.exit(ExitCode.usage)
+  }
+
+  const commands = this.config.commands.filter((command) => !command.hidden).map((command) => command.id.replaceAll(':', ' '))
+  const guess = commands.length > 0 ? closest(typed, commands) : undefined
+  // A guess more than half of the typed text away is noise, not a suggestion.
+  const suggestion = guess !== undefined && distance(typed, guess) <= Math.max(2, Math.floor(typed.length / 2)) ? guess : undefined
+  const message = `Unknown command "${typed}"${suggestion ? `; did you mean "${suggestion}"?` : ''}`
+  const hint = suggestion ? `Run \`idp ${suggestion} --help\`, or \`idp --help\` for every command.` : 'Run `idp --help` for every command, or `idp actions list` for the actions.'
+  if ((options.argv ?? []).includes('--json') || process.argv.includes('--json')) {
+    process.stdout.write(`${JSON.stringify({error: {code: 'COMMAND_NOT_FOUND', message, exitCode: ExitCode.usage, hint, suggestion}}, null, 2)}\n`)
+  } else {
+    process.stderr.write(`Error: ${message}\nNext: ${hint}\n`)
+  }
+
+  this.exit(ExitCode.usage)
+}
+
+export default hook

@@ -1,0 +1,60 @@
+import assert from 'node:assert/strict'
+import {join} from 'node:path'
+
+import {runCli, sandboxEnv} from './support/cli.js'
+import {tempDir, type TempDir} from './support/temp.js'
+
+describe('unknown commands', () => {
+  let dir: TempDir
+  let env: NodeJS.ProcessEnv
+  beforeEach(() => {
+    dir = tempDir('cli-not-found')
+    env = sandboxEnv(join(dir.path, 'home'))
+    dir.write('work/.git/HEAD', '')
+  })
+  afterEach(() => dir.cleanup())
+
+  const run = (args: string[]) => runCli(args, {cwd: join(dir.path, 'work'), env})
+
+  it('suggests the closest command', () => {
+    const cases: Array<[string[], string]> = [
+      [['db', 'creat'], 'db create'],
+      [['policy', 'chek'], 'policy check'],
+      [['runs', 'lst'], 'runs list'],
+      [['aprove'], 'approve'],
+    ]
+    for (const [args, suggestion] of cases) {
+      const result = run(args)
+      assert.equal(result.status, 2, args.join(' '))
+      assert.equal(result.stdout, '')
+      assert.equal(result.stderr, `Error: Unknown command "${args.join(' ')}"; did you mean "${suggestion}"?\nNext: Run \`idp ${suggestion} --help\`, or \`idp --help\` for every command.\n`)
+    }
+  })
+
+  it('suggests nothing for a command far from every other', () => {
+    const result = run(['zzzzzz'])
+    assert.equal(result.status, 2)
+    assert.equal(result.stderr, 'Error: Unknown command "zzzzzz"\nNext: Run `idp --help` for every command, or `idp actions list` for the actions.\n')
+  })
+
+  it('prints one JSON document under --json', () => {
+    const result = run(['db', 'creat', '--json'])
+    assert.equal(result.status, 2)
+    assert.equal(result.stderr, '')
+    assert.deepEqual(JSON.parse(result.stdout), {
+      error: {
+        code: 'COMMAND_NOT_FOUND',
+        message: 'Unknown command "db creat"; did you mean "db create"?',
+        exitCode: 2,
+        hint: 'Run `idp db create --help`, or `idp --help` for every command.',
+        suggestion: 'db create',
+      },
+    })
+  })
+
+  it('points idp help at --help', () => {
+    const result = run(['help', 'db', 'create'])
+    assert.equal(result.status, 2)
+    assert.equal(result.stderr, 'Error: idp has no help command\nNext: Run `idp db create --help`.\n')
+  })
+})
