@@ -4,7 +4,7 @@ import {closest, distance} from 'fastest-levenshtein'
 import {ExitCode} from '../errors.js'
 
 /**
- * Answers an unknown command the way idp answers every usage error: the closest command, the
+ * Handles an unknown command the way idp handles every usage error: the closest command, the
  * next command to run, exit code 2, and one JSON document under --json. oclif's own
  * plugin-not-found asks to run its guess on a terminal and exits with 127, which scripts and
  * the documented exit codes cannot rely on.
