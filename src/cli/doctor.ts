@@ -13,7 +13,8 @@ import {findToken} from '../delivery/token.js'
 import {IdpError, formatProblem, type Problem} from '../errors.js'
 import {bundledPolicyPath, defaultCasesPath, loadPolicy, parsePolicy, type Policy} from '../policy/index.js'
 import {SHARED_POLICY_PATH, sharedPolicyPath} from './policy-source.js'
-import {createTargetSummary} from './targets.js'
+import {createTargetSummary, retryBaseOf} from './targets.js'
+import {displayPath} from '../display-path.js'
 
 export type CheckStatus = 'pass' | 'warn' | 'fail' | 'skip'
 
@@ -285,12 +286,6 @@ async function checkToken(state: DoctorState): Promise<CheckResult> {
   }
 }
 
-/** Reads IDP_GITHUB_RETRY_BASE_MS as the delivery commands do; undefined keeps the default of one second. */
-function retryBaseOf(env: NodeJS.ProcessEnv): number | undefined {
-  const value = Number(env.IDP_GITHUB_RETRY_BASE_MS)
-  return env.IDP_GITHUB_RETRY_BASE_MS && Number.isFinite(value) && value >= 0 ? value : undefined
-}
-
 // ---------------------------------------------------------------------------------------------
 // 5. Repository and base branch
 
@@ -375,7 +370,7 @@ async function checkPolicy(state: DoctorState): Promise<CheckResult> {
   })
 }
 
-/** What one part of the policy check found. `stop` means no request can be decided, so later checks skip. */
+/** Result of one part of the policy check. `stop` means no request can be decided, so later checks skip. */
 interface PolicyPart {
   status: CheckStatus
   detail: string
@@ -568,12 +563,6 @@ async function checkTeams(state: DoctorState): Promise<CheckResult> {
 }
 
 // ---------------------------------------------------------------------------------------------
-
-/** Shortens a path to one relative to the working folder when it is inside it. */
-export function displayPath(path: string, cwd: string): string {
-  const shown = relative(cwd, path)
-  return shown === '' || shown.startsWith('..') || isAbsolute(shown) ? path : shown
-}
 
 /** Formats a problem with its file relative to the working folder. */
 export function formatDoctorProblem(problem: Problem, cwd: string): string {

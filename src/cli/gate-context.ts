@@ -7,7 +7,7 @@ import {ExitCode, IdpError} from '../errors.js'
 import type {GateContext} from '../gate/judge.js'
 import {SHARED_POLICY_PATH} from './policy-source.js'
 import type {TerminalProgress} from './progress.js'
-import {checkApiUrl} from './targets.js'
+import {checkApiUrl, retryBaseOf} from './targets.js'
 
 /** Flags shared by the commands that work on pull requests of the infrastructure repository. */
 export interface RepositoryFlags {
@@ -45,8 +45,7 @@ export async function createGateContext(config: IdpConfig, flags: RepositoryFlag
     })
   }
 
-  const retryBase = Number(env.IDP_GITHUB_RETRY_BASE_MS)
-  const retryBaseMs = env.IDP_GITHUB_RETRY_BASE_MS && Number.isFinite(retryBase) && retryBase >= 0 ? retryBase : undefined
+  const retryBaseMs = retryBaseOf(env)
   const configured = config.target.github?.policyPath
   return {
     client: createGitHubClient({apiUrl, token: token.token, retryBaseMs}, (message) => progress.warn(message)),

@@ -6,6 +6,7 @@ import {pathToFileURL} from 'node:url'
 import {stringify} from 'yaml'
 
 import {configSchemaPath, loadConfig, projectRoot} from '../config/config.js'
+import {displayPath} from '../display-path.js'
 import {ExitCode, IdpError} from '../errors.js'
 import {bundledPolicyPath, defaultCasesPath, policySchemaPath, policyTestsSchemaPath} from '../policy/index.js'
 import {xdgDir} from '../xdg.js'
@@ -503,8 +504,4 @@ async function configNotReadWarning(configPath: string, cwd: string, env: NodeJS
   return `idp does not read ${configPath} in ${cwd}, because the configuration search stops at ${projectRoot(cwd)}. Run idp from ${dirname(configPath)}, or pass --config ${configPath}.`
 }
 
-/** Shortens a path to one relative to the working folder when it is inside it. */
-export function displayPath(path: string, cwd: string): string {
-  const relativePath = relative(cwd, path)
-  return relativePath === '' || relativePath.startsWith('..') || isAbsolute(relativePath) ? path : relativePath
-}
+export {displayPath}

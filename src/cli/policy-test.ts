@@ -1,12 +1,13 @@
 import {closest} from 'fastest-levenshtein'
 import {existsSync} from 'node:fs'
-import {relative, resolve} from 'node:path'
+import {resolve} from 'node:path'
 
 import {readCatalog} from '../actions/catalog.js'
 import {resolveInputs} from '../actions/inputs.js'
 import {type LoadedManifest, loadManifest} from '../actions/manifest.js'
 import {prepareRequest} from '../actions/plan.js'
 import type {IdpConfig} from '../config/config.js'
+import {displayPath} from '../display-path.js'
 import {ExitCode, IdpError} from '../errors.js'
 import {bundledPolicyPath, defaultCasesPath, loadPolicy, loadPolicyCases, runPolicyCases, type PolicyCase, type PolicyCasesReport, type PolicyRequest} from '../policy/index.js'
 import {printJson} from './json-output.js'
@@ -76,10 +77,10 @@ export async function testCaseFile(file: string, config: IdpConfig, cwd = proces
   const cases = await loadPolicyCases(file)
   const policy = await loadPolicy(cases.policyPath).catch((error: unknown) => {
     throw error instanceof IdpError && error.code === 'POLICY_NOT_FOUND'
-      ? new IdpError(`The policy ${cases.policyPath} that ${shortPath(cwd, file)} tests does not exist`, {
+      ? new IdpError(`The policy ${cases.policyPath} that ${displayPath(file, cwd)} tests does not exist`, {
           code: 'POLICY_NOT_FOUND',
           exitCode: ExitCode.usage,
-          hint: `Fix the policy field of ${shortPath(cwd, file)}, or put the cases next to their policy: X.tests.yaml tests X.yaml.`,
+          hint: `Fix the policy field of ${displayPath(file, cwd)}, or put the cases next to their policy: X.tests.yaml tests X.yaml.`,
         })
       : error
   })
@@ -109,12 +110,12 @@ function defaultCasesFile(config: IdpConfig, cwd: string): string {
  * Completes a case that names an action and no cost: its inputs are checked against the
  * manifest with its defaults applied, and cost, risk, resources and permissions are computed
  * as for a real request. The user's own configuration is left out, so that a case file gives
- * the same results on every machine; inputs whose default comes from it must be stated.
+ * the same results on every machine. Inputs whose default comes from it must be stated.
  */
 function completer(config: IdpConfig, file: string): (request: PolicyRequest, policyCase: PolicyCase) => Promise<PolicyRequest> {
   const manifests = new Map<string, Promise<LoadedManifest>>()
   return async (request, policyCase) => {
-    const where = `${shortPath(process.cwd(), file)}${policyCase.position ? `:${policyCase.position.line}` : ''}`
+    const where = `${displayPath(file, process.cwd())}${policyCase.position ? `:${policyCase.position.line}` : ''}`
     const entries = readCatalog(config.catalog).entries
     const entry = entries.find((candidate) => candidate.name === request.action)
     if (!entry) {
@@ -149,7 +150,7 @@ function formatReports(reports: FileReport[], cwd: string, chalk: TerminalCapabi
   let passed = 0
   let failed = 0
   for (const {path, policy, report} of reports) {
-    lines.push(chalk.bold(shortPath(cwd, path)) + chalk.dim(` (policy ${shortPath(cwd, policy)})`))
+    lines.push(chalk.bold(displayPath(path, cwd)) + chalk.dim(` (policy ${displayPath(policy, cwd)})`))
     for (const result of report.results) {
       if (result.passed) {
         passed++
@@ -180,8 +181,3 @@ function formatReports(reports: FileReport[], cwd: string, chalk: TerminalCapabi
   return lines.join('\n')
 }
 
-/** Shortens a path to one relative to the working folder when it is inside it. */
-function shortPath(cwd: string, path: string): string {
-  const shown = relative(cwd, path)
-  return shown === '' || shown.startsWith('..') ? path : shown
-}

@@ -93,7 +93,7 @@ export async function targetOfRun(summary: Record<string, unknown>, env: NodeJS.
 }
 
 /** Reads IDP_GITHUB_RETRY_BASE_MS; undefined keeps the plugins' default of one second. */
-function retryBaseOf(env: NodeJS.ProcessEnv): number | undefined {
+export function retryBaseOf(env: NodeJS.ProcessEnv): number | undefined {
   const value = Number(env.IDP_GITHUB_RETRY_BASE_MS)
   return env.IDP_GITHUB_RETRY_BASE_MS && Number.isFinite(value) && value >= 0 ? value : undefined
 }
