@@ -46,7 +46,7 @@ export function describeSchemaError(error: ErrorObject): string {
     }
 
     case 'pattern': {
-      // A regular expression tells a reader little; the field's description says what is allowed.
+      // A regular expression means little to a reader, so the field's description explains what is allowed.
       const description = (error.parentSchema as {description?: string} | undefined)?.description
       return description ? `${JSON.stringify(error.data)} is not allowed here. ${description}` : (error.message ?? 'is invalid')
     }

@@ -231,15 +231,15 @@ function largestAssignment(eligible: string[][], counts: number[]): number {
   const slots = counts.flatMap((count, index) => Array.from({length: count}, () => index))
   const best = (slot: number, used: Set<string>): number => {
     if (slot === slots.length) return 0
-    let most = best(slot + 1, used)
+    let largest = best(slot + 1, used)
     for (const login of eligible[slots[slot]]) {
       if (used.has(login)) continue
       used.add(login)
-      most = Math.max(most, 1 + best(slot + 1, used))
+      largest = Math.max(largest, 1 + best(slot + 1, used))
       used.delete(login)
     }
 
-    return most
+    return largest
   }
 
   return best(0, new Set())

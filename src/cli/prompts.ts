@@ -43,7 +43,7 @@ export const inquirerPrompter: InputPrompter = {
   },
 }
 
-/** Asks for a yes or no; the default is yes, unless `byDefault` says otherwise. */
+/** Prompts for a yes or no answer, with yes as the default unless `byDefault` is false. */
 export async function confirmSubmission(message: string, byDefault = true): Promise<boolean> {
   return cancellable(() => confirm({message, default: byDefault}))
 }

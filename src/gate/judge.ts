@@ -266,7 +266,7 @@ async function compareFiles(context: GateContext, target: DeliveryTarget, render
   const [owner, repo] = context.repository.split('/')
   const rendered = await target.compare(await render())
   // The comparison names the head commit itself, not the branch, so that a push during the
-  // run cannot swap the files being checked; the pull request's file list follows the branch.
+  // run cannot swap the files being checked. The pull request's file list follows the branch.
   const {data: comparison} = await context.client.rest.repos.compareCommitsWithBasehead({owner, repo, basehead: `${base}...${head}`})
   const changed = comparison.files ?? []
   if (changed.length >= MAX_COMPARED_FILES) {

@@ -6,8 +6,8 @@ import {ExitCode} from '../errors.js'
 /**
  * Handles an unknown command the way idp handles every usage error: the closest command, the
  * next command to run, exit code 2, and one JSON document under --json. oclif's own
- * plugin-not-found asks to run its guess on a terminal and exits with 127, which scripts and
- * the documented exit codes cannot rely on.
+ * plugin-not-found (3.3) prompts to run its guess on a terminal and otherwise exits with 127,
+ * which is not one of idp's documented exit codes.
  */
 const hook: Hook.CommandNotFound = async function (options) {
   const typed = options.id.replaceAll(':', ' ')

@@ -13,7 +13,7 @@ export interface RunPolicyCasesOptions {
    * Completes the request of a case that names an action and leaves `cost` out, such as by
    * computing cost, risk, resources and permissions from the action's manifest. It receives
    * the request with defaults applied, and the case for its messages. The inputs and the
-   * environment it returns are used, so that it can add the manifest's defaults; the other
+   * environment it returns are used, so that it can add the manifest's defaults. The other
    * fields that the case states win over what it returns.
    */
   complete?: (request: PolicyRequest, policyCase: PolicyCase) => PolicyRequest | Promise<PolicyRequest>
