@@ -186,6 +186,20 @@ describe('idp policy check', () => {
     assert.match(result.stderr, /^! The bundled example decided\. To evaluate the working copy of \.idp\/approval-policy\.yaml instead, pass --policy \.idp\/approval-policy\.yaml\.$/m)
   })
 
+  it('names what the gate commands are missing', () => {
+    const cases: Array<[string[], NodeJS.ProcessEnv, number, RegExp]> = [
+      [['policy', 'verify', '1'], env, 2, /^Error: No repository to work on$/m],
+      [['policy', 'verify', '1', '--repository', 'not-a-repository'], env, 2, /^Error: The repository "not-a-repository" is not in the form owner\/name$/m],
+      [['policy', 'verify', '1', '--repository', 'acme/infra'], {...env, GITHUB_API_URL: 'http://127.0.0.1:9'}, 4, /^Error: No GitHub token found to read acme\/infra$/m],
+      [['approvals', 'escalate', '--now', 'yesterday'], env, 2, /^Error: --now "yesterday" is not a time$/m],
+    ]
+    for (const [args, environment, status, message] of cases) {
+      const result = runCli(args, {cwd: cwd(), env: environment})
+      assert.equal(result.status, status, args.join(' '))
+      assert.match(result.stderr, message, args.join(' '))
+    }
+  })
+
   it('asks for the action name when it is missing', () => {
     const result = runCli(['policy', 'check', '--explain'], {cwd: cwd(), env})
     assert.equal(result.status, 2)

@@ -332,6 +332,13 @@ describe('the approval policy on GitHub pull requests', () => {
       assert.deepEqual(server.statusesOf('acme', 'infrastructure', head()), [])
     })
 
+    it('reports a policy path that the base branch lacks', async () => {
+      await submit('production', 'small')
+      const result = await verify(['--policy-path', '.idp/missing.yaml'])
+      assert.equal(result.status, 2)
+      assert.match(result.stderr, /^Error: The policy \.idp\/missing\.yaml does not exist on the base branch main of acme\/infrastructure$/m)
+    })
+
     it('names a pull request that does not exist', async () => {
       const result = await as(CI_TOKEN, ['policy', 'verify', '999', '--repository', 'acme/infrastructure'])
       assert.equal(result.status, 2)
@@ -466,6 +473,25 @@ describe('the approval policy on GitHub pull requests', () => {
       const result = await as('ghp_leadone', ['approve', 'https://github.example.com/acme/infrastructure/pull/1', '--yes'])
       assert.equal(result.status, 2)
       assert.match(result.stderr, /^Error: The pull request is on github\.example\.com, but idp talks to 127\.0\.0\.1:\d+/m)
+    })
+
+    it('rejects denied, unmanaged and unknown pull requests', async () => {
+      await submit('production', 'small')
+      const denying = `${SHARED_POLICY}  - id: freeze\n    when: environment == "production"\n    effect: deny\n    message: Production is frozen.\n`
+      server.pushCommit({owner: 'acme', repo: 'infrastructure', branch: 'main', files: {'.idp/approval-policy.yaml': denying}})
+      const denied = await as('ghp_leadone', ['approve', url(), '--yes'])
+      assert.equal(denied.status, 3)
+      assert.match(denied.stderr, /^Error: idp does not approve pull request #1: Denied by the approval policy: Production is frozen\.$/m)
+
+      server.pushCommit({owner: 'acme', repo: 'infrastructure', branch: 'manual', files: {'notes.md': '# notes\n'}})
+      const octokit = new Octokit({auth: REQUESTER_TOKEN, baseUrl: server.url, log: {debug() {}, info() {}, warn() {}, error() {}}})
+      await octokit.pulls.create({owner: 'acme', repo: 'infrastructure', head: 'manual', base: 'main', title: 'Notes', body: 'By hand.'})
+      const unmanaged = await as('ghp_leadone', ['approve', 'acme/infrastructure#2', '--yes'])
+      assert.equal(unmanaged.status, 2)
+      assert.match(unmanaged.stderr, /^Error: Pull request #2 is not an idp request$/m)
+
+      const unknown = await as('ghp_leadone', ['approve', 'no-such-run', '--yes'])
+      assert.equal(unknown.status, 2)
     })
 
     it('asks for --yes when it cannot prompt', async () => {
