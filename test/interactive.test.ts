@@ -59,6 +59,8 @@ describe('idp db create in a terminal', () => {
     cli.press(`${name}${KEYS.enter}`)
     await cli.expect(`✔ Database name ${name}`)
     await cli.expect('  Production')
+    // The key hint ends the frame; marks taken before it arrives would count it as later output.
+    await cli.expect('⏎ select')
   }
 
   /** Accepts the team default, confirms the plan, and returns the exit code. */

@@ -1,13 +1,13 @@
 import {readFileSync, readdirSync} from 'node:fs'
 import {resolve} from 'node:path'
-import {fileURLToPath} from 'node:url'
 import {load} from 'js-yaml'
 
 import {IdpError} from '../errors.js'
+import {packagePath} from '../package-root.js'
 import type {InputSchema} from './manifest.js'
 
 /** Folder of the manifests that ship with idp. */
-export const bundledCatalogDir = fileURLToPath(new URL('../../action-manifests', import.meta.url))
+export const bundledCatalogDir = packagePath('action-manifests')
 
 /**
  * Summary of an action for the command line: its command words and flags. It is read without

@@ -1,9 +1,9 @@
-import {Ajv, type ValidateFunction} from 'ajv'
-import {readFileSync, statSync} from 'node:fs'
+import {statSync} from 'node:fs'
 import {dirname, join, resolve} from 'node:path'
-import {fileURLToPath} from 'node:url'
 
 import {IdpError, type Problem} from '../errors.js'
+import {validate as validateManifestSchema} from '../generated/manifest-validator.js'
+import {packagePath} from '../package-root.js'
 import {schemaProblems} from '../schema-problems.js'
 import {formatPath, readYamlFile, type YamlSource} from '../yaml-source.js'
 import {checkTemplate, isTemplate} from './expressions.js'
@@ -63,8 +63,7 @@ export interface LoadedManifest {
 }
 
 
-const schemaPath = fileURLToPath(new URL('../../schemas/action-manifest.schema.json', import.meta.url))
-let validateSchema: ValidateFunction | undefined
+const schemaPath = packagePath('schemas/action-manifest.schema.json')
 
 /** Absolute path of the JSON Schema that manifests are validated against. */
 export const manifestSchemaPath = schemaPath
@@ -96,18 +95,8 @@ export async function loadManifest(file: string): Promise<LoadedManifest> {
   return {manifest: source.value as ActionManifest, file: absolute, dir: dirname(absolute)}
 }
 
-function schemaValidator(): ValidateFunction {
-  if (!validateSchema) {
-    const ajv = new Ajv({allErrors: true, verbose: true, strict: true, allowUnionTypes: true})
-    validateSchema = ajv.compile(JSON.parse(readFileSync(schemaPath, 'utf8')))
-  }
-
-  return validateSchema
-}
-
 function validateAgainstSchema(source: YamlSource): Problem[] {
-  const validate = schemaValidator()
-  return validate(source.value) ? [] : schemaProblems(validate.errors ?? [], source, source.file)
+  return validateManifestSchema(source.value) ? [] : schemaProblems(validateManifestSchema.errors ?? [], source, source.file)
 }
 
 function lineColumn(position: {line: number; column: number} | undefined): Partial<Problem> {

@@ -1,12 +1,11 @@
-import type {ValidateFunction} from 'ajv'
 import {cosmiconfig, defaultLoaders, type CosmiconfigResult, type Loader} from 'cosmiconfig'
 import {spawnSync} from 'node:child_process'
-import {existsSync, readFileSync} from 'node:fs'
+import {existsSync} from 'node:fs'
 import {homedir} from 'node:os'
 import {dirname, join, resolve} from 'node:path'
-import {fileURLToPath} from 'node:url'
 
 import {IdpError} from '../errors.js'
+import {packagePath} from '../package-root.js'
 import {xdgDir} from '../xdg.js'
 import type {YamlSource} from '../yaml-source.js'
 
@@ -34,7 +33,7 @@ export interface LoadConfigOptions {
 }
 
 const MODULE_NAME = 'idp'
-const schemaPath = fileURLToPath(new URL('../../schemas/config.schema.json', import.meta.url))
+const schemaPath = packagePath('schemas/config.schema.json')
 
 /** Absolute path of the JSON Schema that configuration files are validated against. */
 export const configSchemaPath = schemaPath
@@ -244,13 +243,8 @@ async function loadFile(load: () => Promise<CosmiconfigResult>, where: string): 
   }
 }
 
-let validator: ValidateFunction | undefined
 async function checkConfig(value: unknown, file: string, source?: YamlSource): Promise<void> {
-  if (!validator) {
-    const {Ajv} = await import('ajv')
-    validator = new Ajv({allErrors: true, verbose: true, strict: true}).compile(JSON.parse(readFileSync(schemaPath, 'utf8')))
-  }
-
+  const {validate: validator} = await import('../generated/config-validator.js')
   if (validator(value)) return
   const {schemaProblems} = await import('../schema-problems.js')
   throw new IdpError(`Configuration file ${file} is invalid`, {

@@ -1,4 +1,4 @@
-import {fileURLToPath} from 'node:url'
+import {packagePath} from '../package-root.js'
 
 export type {
   Decision,
@@ -33,8 +33,5 @@ export {runPolicyCases, type PolicyCaseResult, type PolicyCasesReport, type RunP
 export {policyVariables, type PolicyVariable} from './cel.js'
 export {policySchemaPath, policyTestsSchemaPath} from './schema.js'
 
-/**
- * Absolute path of the bundled example policy. It resolves from this module's own location,
- * so it works from src/policy/ under tsx and from dist/policy/ after tsc.
- */
-export const bundledPolicyPath: string = fileURLToPath(new URL('../../policies/approval-policy.yaml', import.meta.url))
+/** Absolute path of the bundled example policy. */
+export const bundledPolicyPath: string = packagePath('policies/approval-policy.yaml')

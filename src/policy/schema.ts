@@ -1,11 +1,12 @@
-import {readFileSync} from 'node:fs'
-import {fileURLToPath} from 'node:url'
-import {Ajv, type ErrorObject, type ValidateFunction} from 'ajv'
+import type {ErrorObject, ValidateFunction} from 'ajv'
 import {closest, distance} from 'fastest-levenshtein'
+import {validate as validatePolicyTests} from '../generated/policy-tests-validator.js'
+import {validate as validatePolicy} from '../generated/policy-validator.js'
+import {packagePath} from '../package-root.js'
 import type {FieldPath} from '../yaml-positions.js'
 
-/** Absolute path of the JSON Schema of policy files, from src/ under tsx and from dist/ after tsc. */
-export const policySchemaPath = fileURLToPath(new URL('../../schemas/approval-policy.schema.json', import.meta.url))
+/** Absolute path of the JSON Schema of policy files. */
+export const policySchemaPath = packagePath('schemas/approval-policy.schema.json')
 
 /** One structural problem, before it is given a file position. */
 export interface SchemaProblem {
@@ -16,26 +17,13 @@ export interface SchemaProblem {
 }
 
 /** Absolute path of the JSON Schema of policy test case files. */
-export const policyTestsSchemaPath = fileURLToPath(new URL('../../schemas/approval-policy-tests.schema.json', import.meta.url))
+export const policyTestsSchemaPath = packagePath('schemas/approval-policy-tests.schema.json')
 
-const validators = new Map<string, ValidateFunction>()
-
-/** Compiles the JSON Schema at `schemaPath` on first use and reuses it. */
-function validatorFor(schemaPath: string): ValidateFunction {
-  let validator = validators.get(schemaPath)
-  if (!validator) {
-    const schema = JSON.parse(readFileSync(schemaPath, 'utf8')) as object
-    // `then: {required: [...]}` names properties declared one level up and `if`/`then` carry no
-    // `type`, which the strictRequired and strictTypes checks would reject.
-    const ajv = new Ajv({allErrors: true, verbose: true, strict: true, strictRequired: false, strictTypes: false})
-    // `errorMessage` is the schema's own wording for a failed check; Visual Studio Code shows it too.
-    ajv.addKeyword({keyword: 'errorMessage', schemaType: 'string'})
-    validator = ajv.compile(schema)
-    validators.set(schemaPath, validator)
-  }
-
-  return validator
-}
+/** The validators compiled from the schemas at build time (scripts/compile-schemas.mjs). */
+const validators = new Map<string, ValidateFunction>([
+  [policySchemaPath, validatePolicy],
+  [policyTestsSchemaPath, validatePolicyTests],
+])
 
 /** Validates a parsed policy document against the policy JSON Schema. */
 export function validatePolicySchema(data: unknown): SchemaProblem[] {
@@ -44,7 +32,8 @@ export function validatePolicySchema(data: unknown): SchemaProblem[] {
 
 /** Validates a parsed document against the JSON Schema at `schemaPath`, one problem per failed check. */
 export function validateWithSchema(schemaPath: string, data: unknown): SchemaProblem[] {
-  const validate = validatorFor(schemaPath)
+  const validate = validators.get(schemaPath)
+  if (!validate) throw new Error(`No validator was compiled for ${schemaPath}`)
   if (validate(data)) return []
   return translateErrors(validate.errors ?? [], data)
 }

@@ -1,0 +1,34 @@
+#!/usr/bin/env node
+// Builds dist/: one ESM bundle of the CLI (oclif, the commands and their dependencies) with a
+// chunk per lazily imported module, so that start-up reads a few files instead of hundreds.
+// `npm run build` type-checks and compiles the schema validators (compile-schemas.mjs) first;
+// esbuild itself only strips the types.
+import {build} from 'esbuild'
+import {rmSync} from 'node:fs'
+
+rmSync('dist', {recursive: true, force: true})
+await build({
+  entryPoints: {cli: 'src/cli.ts'},
+  outdir: 'dist',
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20.17',
+  chunkNames: 'chunk-[hash]',
+  // jiti loads TypeScript configuration files and carries its own large runtime, and
+  // cosmiconfig asks for the TypeScript compiler for the same files: both stay outside the
+  // bundle, loaded only when such a file is found.
+  external: ['jiti', 'typescript'],
+  // Bundled CommonJS modules (oclif among them) call require, __filename and __dirname.
+  banner: {
+    js: [
+      "import {createRequire as idpCreateRequire} from 'node:module'",
+      "import {fileURLToPath as idpFileURLToPath} from 'node:url'",
+      'const require = idpCreateRequire(import.meta.url)',
+      'const __filename = idpFileURLToPath(import.meta.url)',
+      "const __dirname = idpFileURLToPath(new URL('.', import.meta.url))",
+    ].join(';'),
+  },
+  logLevel: 'warning',
+})
