@@ -1,4 +1,4 @@
-import {isCollection, isMap, isScalar, isSeq, Scalar, type Document, type LineCounter, type Node, type Pair} from 'yaml'
+import {isCollection, isMap, isScalar, isSeq, LineCounter, parseDocument, Scalar, type Document, type Node, type Pair} from 'yaml'
 
 /** A 1-based line and column in a YAML file. */
 export interface Position {
@@ -174,4 +174,20 @@ function locateInLines(value: string, text: string, base: number, offset: number
 
   // An offset in the whitespace between two lines maps to the end of the earlier line.
   return segment.sourceStart + Math.max(0, Math.min(offset - segment.valueStart, segment.length))
+}
+
+/**
+ * The positions in `text`, for a file whose values came from the quick parser: the yaml package
+ * parses it again, with positions, only when a problem is first located.
+ */
+export function lazyPositions(text: string): () => SourcePositions {
+  let positions: SourcePositions | undefined
+  return () => {
+    if (!positions) {
+      const lineCounter = new LineCounter()
+      positions = new SourcePositions(parseDocument(text, {lineCounter}), lineCounter, text)
+    }
+
+    return positions
+  }
 }

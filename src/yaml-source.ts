@@ -1,8 +1,9 @@
 import {readFile} from 'node:fs/promises'
+import {FAILSAFE_SCHEMA, load, Type} from 'js-yaml'
 import {LineCounter, parseDocument, type Document} from 'yaml'
 
 import {IdpError, isErrnoException, type Problem} from './errors.js'
-import {SourcePositions, type Position} from './yaml-positions.js'
+import {lazyPositions, SourcePositions, type Position} from './yaml-positions.js'
 
 /** A parsed YAML (or JSON) file that can map a field path back to a line and column. */
 export interface YamlSource {
@@ -48,6 +49,17 @@ export async function readYamlFile(file: string, options: ReadYamlOptions): Prom
 
 /** Parses YAML text already in memory; see readYamlFile. */
 export function parseYamlText(text: string, file: string, options: ReadYamlOptions): YamlSource {
+  const quick = quickParse(text)
+  if (quick) {
+    const positions = lazyPositions(text)
+    return {
+      file,
+      value: quick.value,
+      locate: (path, at) => positions().locate(path, at),
+      locateInString: (path, offset) => positions().positionInString(path, offset),
+    }
+  }
+
   const lineCounter = new LineCounter()
   const doc = parseDocument(text, {lineCounter, prettyErrors: false, uniqueKeys: true})
   if (doc.errors.length > 0) {
@@ -64,6 +76,51 @@ export function parseYamlText(text: string, file: string, options: ReadYamlOptio
   }
 
   return createSource(doc, lineCounter, file, text)
+}
+
+/**
+ * YAML 1.2's core schema as the yaml package reads it. js-yaml's own core schema differs: it
+ * also reads `0b101`, `-0x1` and `+0o7` as numbers, and `+.5` as a string.
+ */
+const CORE_SCHEMA = FAILSAFE_SCHEMA.extend({
+  implicit: [
+    new Type('tag:yaml.org,2002:null', {
+      kind: 'scalar',
+      resolve: (text: string) => /^(?:~|null|Null|NULL)?$/.test(text),
+      construct: () => null,
+    }),
+    new Type('tag:yaml.org,2002:bool', {
+      kind: 'scalar',
+      resolve: (text: string) => /^(?:true|True|TRUE|false|False|FALSE)$/.test(text),
+      construct: (text: string) => text.toLowerCase() === 'true',
+    }),
+    new Type('tag:yaml.org,2002:int', {
+      kind: 'scalar',
+      resolve: (text: string) => /^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$/.test(text),
+      construct: (text: string) => (text.startsWith('0o') ? Number.parseInt(text.slice(2), 8) : Number(text)),
+    }),
+    new Type('tag:yaml.org,2002:float', {
+      kind: 'scalar',
+      resolve: (text: string) => /^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$/.test(text),
+      construct: (text: string) => (/inf/i.test(text) ? (text.startsWith('-') ? -Infinity : Infinity) : /nan/i.test(text) ? Number.NaN : Number(text)),
+    }),
+  ],
+})
+
+/**
+ * Parses YAML with js-yaml, several times faster than the yaml package, which then runs only to
+ * locate a problem. Returns undefined when the yaml package must parse the text itself: on a
+ * syntax error, whose every position it reports, and when the text may hold an alias, whose
+ * expansion it limits. The values are the ones the yaml package gives: no dates, no `<<` merge
+ * keys, `yes` is a string, an empty document is null.
+ */
+export function quickParse(text: string): {value: unknown} | undefined {
+  if (/(^|[\s[{,:-])\*[^\s*]/.test(text)) return undefined
+  try {
+    return {value: load(text, {schema: CORE_SCHEMA}) ?? null}
+  } catch {
+    return undefined
+  }
 }
 
 function createSource(doc: Document, lineCounter: LineCounter, file: string, text: string): YamlSource {

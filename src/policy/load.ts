@@ -3,7 +3,8 @@ import {LineCounter, parseDocument, type YAMLError} from 'yaml'
 import {ExitCode, IdpError, isErrnoException, type Problem} from '../errors.js'
 import {recallCompiledRules, rememberCompiledRules, type CompiledRule} from './compiled.js'
 import {compileExpression, type ExpressionField} from './expressions.js'
-import {formatFieldPath, SourcePositions, type FieldPath, type Position} from '../yaml-positions.js'
+import {formatFieldPath, lazyPositions, SourcePositions, type FieldPath, type Position} from '../yaml-positions.js'
+import {quickParse} from '../yaml-source.js'
 import {suggest, validatePolicySchema} from './schema.js'
 import type {Effect, Policy, PolicyGroup, PolicyOrigin, PolicyRule, RequirementSpec} from './types.js'
 
@@ -47,25 +48,12 @@ export async function loadPolicy(path: string, origin?: PolicyOrigin): Promise<P
  * Throws one `POLICY_INVALID` error that lists every problem found, sorted by position.
  */
 export function parsePolicy(source: string, path: string, origin?: PolicyOrigin): Policy {
-  const lineCounter = new LineCounter()
-  const document = parseDocument(source, {lineCounter, prettyErrors: true})
-  if (document.errors.length > 0) {
-    throw invalidPolicy(path, document.errors.map((error) => yamlProblem(error, path)))
-  }
-
-  let data: unknown
-  try {
-    data = document.toJS()
-  } catch (error) {
-    // toJS raises when aliases expand too much (a "billion laughs" document).
-    throw invalidPolicy(path, [{file: path, message: `invalid YAML: ${(error as Error).message}`}])
-  }
-
+  const {data, positions} = parsePolicyYaml(source, path)
   if (data === null || data === undefined) {
     throw invalidPolicy(path, [{file: path, message: 'the file is empty; a policy needs apiVersion, kind, default and rules'}])
   }
 
-  const problems = new ProblemList(path, data, new SourcePositions(document, lineCounter, source))
+  const problems = new ProblemList(path, data, positions)
   const compiledRules = checkPolicyDocument(data, problems)
   if (problems.list.length > 0) throw invalidPolicy(path, problems.list)
 
@@ -134,6 +122,26 @@ function invalidPolicy(path: string, problems: Problem[]): IdpError {
   })
 }
 
+/** Parses policy YAML: quickly when it is valid, with every syntax error located when it is not. */
+function parsePolicyYaml(source: string, path: string): {data: unknown; positions: () => SourcePositions} {
+  const quick = quickParse(source)
+  if (quick) return {data: quick.value, positions: lazyPositions(source)}
+
+  const lineCounter = new LineCounter()
+  const document = parseDocument(source, {lineCounter, prettyErrors: true})
+  if (document.errors.length > 0) {
+    throw invalidPolicy(path, document.errors.map((error) => yamlProblem(error, path)))
+  }
+
+  try {
+    const positions = new SourcePositions(document, lineCounter, source)
+    return {data: document.toJS(), positions: () => positions}
+  } catch (error) {
+    // toJS raises when aliases expand too much (a "billion laughs" document).
+    throw invalidPolicy(path, [{file: path, message: `invalid YAML: ${(error as Error).message}`}])
+  }
+}
+
 function yamlProblem(error: YAMLError, path: string): Problem {
   // The yaml package ends its message with " at line L, column C:" and a source excerpt.
   const firstLine = error.message.split('\n')[0] ?? error.message
@@ -149,28 +157,31 @@ function yamlProblem(error: YAMLError, path: string): Problem {
 class ProblemList {
   readonly list: Problem[] = []
 
-  /** `positions` is missing for a policy built in code, whose problems then have no line and column. */
+  /**
+   * `positions` finds the file positions, parsed only when a problem is located; it is missing
+   * for a policy built in code, whose problems then have no line and column.
+   */
   constructor(
     private readonly file: string,
     private readonly data: unknown,
-    private readonly positions?: SourcePositions,
+    private readonly positions?: () => SourcePositions,
   ) {}
 
   add(path: FieldPath, message: string, anchor: 'key' | 'parent' | 'value' = 'value'): void {
     let position: Position | undefined
-    if (anchor === 'parent') position = this.positions?.positionOf(path.slice(0, -1))
-    else position = this.positions?.positionOf(path, {key: anchor === 'key'})
+    if (anchor === 'parent') position = this.positions?.().positionOf(path.slice(0, -1))
+    else position = this.positions?.().positionOf(path, {key: anchor === 'key'})
     this.push(path, message, position)
   }
 
   /** Adds a problem at character `offset` of the expression string at `path`. */
   addInString(path: FieldPath, offset: number, message: string): void {
-    this.push(path, message, this.positions?.positionInString(path, offset))
+    this.push(path, message, this.positions?.().positionInString(path, offset))
   }
 
   locator(path: FieldPath): ((offset: number) => Position | undefined) | undefined {
     const positions = this.positions
-    return positions && ((offset) => positions.positionInString(path, offset))
+    return positions && ((offset) => positions().positionInString(path, offset))
   }
 
   private push(path: FieldPath, message: string, position: Position | undefined): void {
