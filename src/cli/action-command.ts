@@ -80,7 +80,7 @@ export function createActionCommand(entry: CatalogEntry): typeof IdpCommand {
  */
 export async function runParsedAction(command: IdpCommand, entry: CatalogEntry, flags: Record<string, unknown>): Promise<void> {
   const [{runAction}, {detectTerminal}] = await Promise.all([import('./run-action.js'), import('./terminal.js')])
-  const terminal = detectTerminal({noInput: Boolean(flags['no-input'])})
+  const terminal = detectTerminal({noInput: Boolean(flags['no-input']), json: Boolean(flags.json)})
   command.useTerminal(terminal)
   await runAction({entry, flags: flags as unknown as ActionFlags, inputFlags: inputValuesFromFlags(entry, flags), terminal})
 }
