@@ -66,8 +66,8 @@ function schemaNameOf(commandId: string, actionIds: ReadonlySet<string>): string
 function expectDocument<T = Record<string, unknown>>(result: CliResult, name: string): T {
   let document: unknown
   assert.doesNotThrow(() => (document = JSON.parse(result.stdout)), `stdout is not one JSON document:\n${result.stdout}\nstderr:\n${result.stderr}`)
-  // JSON.parse allows whitespace around the document; comparing with idp's own formatting
-  // leaves no room for anything else on stdout.
+  // JSON.parse allows whitespace around the document, so stdout is compared with idp's own
+  // formatting of it, which leaves no room for anything else.
   assert.equal(result.stdout, `${JSON.stringify(document, null, 2)}\n`)
   const validate = ajv.getSchema(`${SCHEMA_BASE}${name}.schema.json`)
   assert.ok(validate, `no schema ${name}.schema.json`)
