@@ -46,6 +46,7 @@ describe('unknown commands', () => {
         code: 'COMMAND_NOT_FOUND',
         message: 'Unknown command "db creat"; did you mean "db create"?',
         exitCode: 2,
+        problems: [],
         hint: 'Run `idp db create --help`, or `idp --help` for every command.',
         suggestion: 'db create',
       },
@@ -56,5 +57,14 @@ describe('unknown commands', () => {
     const result = run(['help', 'db', 'create'])
     assert.equal(result.status, 2)
     assert.equal(result.stderr, 'Error: idp has no help command\nNext: Run `idp db create --help`.\n')
+  })
+
+  it('prints idp help as JSON', () => {
+    const result = run(['help', 'db', 'create', '--json'])
+    assert.equal(result.status, 2)
+    assert.equal(result.stderr, '')
+    assert.deepEqual(JSON.parse(result.stdout), {
+      error: {code: 'USAGE_INVALID', message: 'idp has no help command', exitCode: 2, problems: [], hint: 'Run `idp db create --help`.'},
+    })
   })
 })

@@ -12,7 +12,7 @@ import type {ActionFlags} from './run-action.js'
 export const actionFlags = {
   values: Flags.string({description: 'Read inputs from a YAML or JSON file, or - for standard input. Flags win over it.', helpValue: '<file|->'}),
   yes: Flags.boolean({char: 'y', description: 'Submit without asking for confirmation.'}),
-  'dry-run': Flags.boolean({description: 'Show the plan and the file diff, then stop: nothing is written anywhere.'}),
+  'dry-run': Flags.boolean({description: 'Show the plan and the file diff, then stop: nothing is written anywhere.', default: false}),
   'no-input': Flags.boolean({description: 'Never prompt; missing inputs are errors. Also IDP_NO_INPUT=1 or CI=true.'}),
   branch: Flags.string({description: "Branch to propose the change on, instead of the action's own name for it.", helpValue: '<name>'}),
   wait: Flags.boolean({description: 'After the pull request is open, follow its checks and approvals until it is merged or needs a person (exit 8 while approval is missing).'}),
@@ -80,7 +80,7 @@ export function createActionCommand(entry: CatalogEntry): typeof IdpCommand {
  */
 export async function runParsedAction(command: IdpCommand, entry: CatalogEntry, flags: Record<string, unknown>): Promise<void> {
   const [{runAction}, {detectTerminal}] = await Promise.all([import('./run-action.js'), import('./terminal.js')])
-  const terminal = detectTerminal({noInput: Boolean(flags['no-input'])})
+  const terminal = detectTerminal({noInput: Boolean(flags['no-input']), json: Boolean(flags.json)})
   command.useTerminal(terminal)
   await runAction({entry, flags: flags as unknown as ActionFlags, inputFlags: inputValuesFromFlags(entry, flags), terminal})
 }

@@ -32,7 +32,7 @@ export abstract class IdpCommand extends Command {
   protected async capabilities(): Promise<TerminalCapabilities> {
     if (!this.terminal) {
       const {detectTerminal} = await import('./terminal.js')
-      this.terminal = detectTerminal()
+      this.terminal = detectTerminal({json: this.json})
     }
 
     return this.terminal

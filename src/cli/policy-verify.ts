@@ -153,7 +153,6 @@ export function writeJobSummary(judgement: Judgement, env: NodeJS.ProcessEnv): s
 
 /** Shapes the judgement for `--json`. */
 export function judgementJson(judgement: Judgement, exitCode: number): Record<string, unknown> {
-  const {decision} = judgement
   return {
     pullRequest: judgement.pullRequest,
     outcome: judgement.outcome,
@@ -161,7 +160,7 @@ export function judgementJson(judgement: Judgement, exitCode: number): Record<st
     exitCode,
     request: judgement.request,
     cost: judgement.policyRequest?.cost,
-    decision: decision && {outcome: decision.outcome, reasons: decision.reasons, matchedRules: decision.matchedRules, errors: decision.errors, policy: decision.policy},
+    decision: judgement.decision,
     requirements: judgement.requirements,
     files: judgement.files,
     problem: judgement.problem,

@@ -90,6 +90,8 @@ export async function runAction(options: RunActionOptions): Promise<void> {
     prompter: terminal.interactive && flags.values !== '-' ? inquirerPrompter : undefined,
     describeChoice: (definition, value, answers) => describeChoice(loaded, config, definition, value, answers),
     defaults: options.edit?.inputs,
+    // A terminal does not help under --json, so the hint for missing inputs leaves it out.
+    usage: flags.json ? {command: `idp ${options.entry.command}`, neverPrompts: true} : undefined,
   })
 
   if (options.edit && !options.edit.resume && isDeepStrictEqual(inputs, options.edit.inputs)) {

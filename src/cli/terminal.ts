@@ -28,8 +28,12 @@ function isSet(value: string | undefined): boolean {
   return value !== undefined && value !== '' && value !== '0' && value.toLowerCase() !== 'false'
 }
 
-/** Decides colours, spinners and prompting from the streams, the environment and `--no-input`. */
-export function detectTerminal(options: {noInput?: boolean; env?: NodeJS.ProcessEnv} = {}): TerminalCapabilities {
+/**
+ * Decides colours, spinners and prompting from the streams, the environment, `--no-input` and
+ * `--json`. Prompts draw on stdout, which `--json` keeps for the one JSON document, so `json`
+ * turns prompting off too.
+ */
+export function detectTerminal(options: {noInput?: boolean; json?: boolean; env?: NodeJS.ProcessEnv} = {}): TerminalCapabilities {
   const env = options.env ?? process.env
   const dumb = env.TERM === 'dumb'
   const ci = isCi(env)
@@ -42,6 +46,7 @@ export function detectTerminal(options: {noInput?: boolean; env?: NodeJS.Process
 
   let noPromptReason: string | undefined
   if (options.noInput) noPromptReason = '--no-input was given'
+  else if (options.json) noPromptReason = '--json was given'
   else if (isSet(env.IDP_NO_INPUT)) noPromptReason = 'IDP_NO_INPUT is set'
   else if (ci) noPromptReason = 'running in CI'
   // Prompts redraw themselves with cursor movements, which a dumb terminal cannot show.

@@ -32,10 +32,9 @@ export default class Init extends IdpCommand {
   async run(): Promise<void> {
     const {flags} = await this.parse(Init)
     const [{runInit, askTeam, displayPath, CONFIG_FILE_NAME}, {detectTerminal}] = await Promise.all([import('../cli/init.js'), import('../cli/terminal.js')])
-    const terminal = detectTerminal({noInput: flags['no-input']})
+    const terminal = detectTerminal({noInput: flags['no-input'], json: flags.json})
     this.useTerminal(terminal)
-    // Prompts write to stdout, which --json keeps for the one JSON document.
-    const canAsk = terminal.interactive && !flags.json
+    const canAsk = terminal.interactive
     const result = await runInit({
       cwd: process.cwd(),
       env: process.env,
@@ -58,7 +57,7 @@ export default class Init extends IdpCommand {
     const bold = terminal.stdout.bold
     const lines = result.files.map((file) => `${result.replaced.includes(file) ? 'Replaced' : 'Wrote'} ${displayPath(file, cwd)}`)
     lines.push('', `${bold('Target:')} ${describeTarget(result)}`)
-    const noPrompt = canAsk ? '' : ` (no prompt, because ${terminal.noPromptReason ?? '--json was given'})`
+    const noPrompt = canAsk ? '' : ` (no prompt, because ${terminal.noPromptReason})`
     lines.push(`${bold('Team:')} ${result.team ?? `not set${noPrompt}. Uncomment user.team in ${CONFIG_FILE_NAME}, or pass --team.`}`)
     const width = Math.max(...next.map(({command}) => command.length))
     lines.push('', bold('Next:'), ...next.map(({command, purpose}) => `  ${command.padEnd(width)}  ${terminal.stdout.dim(purpose)}`))

@@ -11,10 +11,11 @@ import {ExitCode} from '../errors.js'
  */
 const hook: Hook.CommandNotFound = async function (options) {
   const typed = options.id.replaceAll(':', ' ')
+  const json = (options.argv ?? []).includes('--json') || process.argv.includes('--json')
   // `idp help db create` is what many CLIs accept; idp has `--help` instead.
   if (typed === 'help' || typed.startsWith('help ')) {
     const topic = typed.slice('help'.length).trim()
-    process.stderr.write(`Error: idp has no help command\nNext: Run \`idp ${topic ? `${topic} ` : ''}--help\`.\n`)
+    reportUsageError(json, {code: 'USAGE_INVALID', message: 'idp has no help command', hint: `Run \`idp ${topic ? `${topic} ` : ''}--help\`.`})
     this.exit(ExitCode.usage)
   }
 
@@ -24,13 +25,15 @@ const hook: Hook.CommandNotFound = async function (options) {
   const suggestion = guess !== undefined && distance(typed, guess) <= Math.max(2, Math.floor(typed.length / 2)) ? guess : undefined
   const message = `Unknown command "${typed}"${suggestion ? `; did you mean "${suggestion}"?` : ''}`
   const hint = suggestion ? `Run \`idp ${suggestion} --help\`, or \`idp --help\` for every command.` : 'Run `idp --help` for every command, or `idp actions list` for the actions.'
-  if ((options.argv ?? []).includes('--json') || process.argv.includes('--json')) {
-    process.stdout.write(`${JSON.stringify({error: {code: 'COMMAND_NOT_FOUND', message, exitCode: ExitCode.usage, hint, suggestion}}, null, 2)}\n`)
-  } else {
-    process.stderr.write(`Error: ${message}\nNext: ${hint}\n`)
-  }
-
+  reportUsageError(json, {code: 'COMMAND_NOT_FOUND', message, hint, suggestion})
   this.exit(ExitCode.usage)
+}
+
+/** Prints a usage error as IdpCommand does: two lines on stderr, or under --json one error document on stdout. */
+function reportUsageError(json: boolean, error: {code: string; message: string; hint: string; suggestion?: string}): void {
+  const {code, message, hint, suggestion} = error
+  if (json) process.stdout.write(`${JSON.stringify({error: {code, message, exitCode: ExitCode.usage, problems: [], hint, suggestion}}, null, 2)}\n`)
+  else process.stderr.write(`Error: ${message}\nNext: ${hint}\n`)
 }
 
 export default hook

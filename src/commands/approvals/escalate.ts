@@ -19,7 +19,7 @@ export default class ApprovalsEscalate extends IdpCommand {
 
   static override flags = {
     ...repositoryFlags,
-    'dry-run': Flags.boolean({description: 'Say what would be escalated, and change nothing.'}),
+    'dry-run': Flags.boolean({description: 'Say what would be escalated, and change nothing.', default: false}),
     now: Flags.string({description: 'Judge the SLAs at this time (ISO 8601) instead of now.', helpValue: '<time>', hidden: true}),
   }
 

@@ -45,7 +45,7 @@ export default class RunsEdit extends IdpCommand {
       })
     }
 
-    const terminal = detectTerminal({noInput: Boolean(flags['no-input'])})
+    const terminal = detectTerminal({noInput: Boolean(flags['no-input']), json: Boolean(flags.json)})
     this.useTerminal(terminal)
     await runAction({
       entry,

@@ -16,7 +16,8 @@ export default class RunsShow extends IdpCommand {
     const status = await this.pullRequestStatus(run)
 
     if (this.json) {
-      this.printJson(status ? {...run, status} : run)
+      // `status` is the run's own status, so the pull request's state gets a field of its own.
+      this.printJson(status ? {...run, pullRequestStatus: status} : run)
       return
     }
 
