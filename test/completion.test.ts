@@ -7,7 +7,7 @@ import {join} from 'node:path'
 import {TERMINAL_CONTROL, binPath, runCli, sandboxEnv} from './support/cli.js'
 import {tempDir, type TempDir} from './support/temp.js'
 
-/** A catalog manifest whose command is `<noun> create`, with one enum input, `--tier`. */
+/** Returns a catalog manifest whose command is `<noun> create`, with one enum input, `--tier`. */
 function manifest(noun: string, tiers = ['basic', 'premium']): string {
   return [
     'apiVersion: idp.dev/v1',
@@ -128,8 +128,8 @@ describe('shell completion', function () {
   describe('bash', () => {
     /**
      * Runs a bash script after the setup a user makes: the line printed by `idp autocomplete
-     * script bash` appended to ~/.bashrc and sourced. `complete_words WORD...` prints the
-     * candidates for the last word, separated by spaces, as bash's Tab asks for them.
+     * script bash` appended to ~/.bashrc and sourced. `complete_words WORD...` calls the
+     * completion function as bash does on Tab, and prints the candidates for the last word.
      */
     const bash = (script: string, cwd = repo()): string[] => {
       const setup = spawnSync('bash', ['--norc', '--noprofile', '-c', 'printf "$(idp autocomplete script bash)" >> ~/.bashrc'], {cwd, env, encoding: 'utf8'})
@@ -181,7 +181,7 @@ describe('shell completion', function () {
       assert.deepEqual(lines, ['small medium large', 'medium'])
     })
 
-    it('leaves out flags already given and offers no command words after an argument', () => {
+    it('skips given flags and extra command words', () => {
       const lines = bash(['complete_words idp db create --size small --s', "complete_words idp autocomplete ''", "complete_words idp autocomplete bash ''", "complete_words idp run ''"].join('\n'))
       // Action names come in catalog order: the bundled folder first.
       assert.deepEqual(lines, ['', 'bash zsh powershell', '', 'db-create cache-create queue-create'])
@@ -195,7 +195,7 @@ describe('shell completion', function () {
       assert.equal(existsSync(join(repo(), 'pwned')), false)
     })
 
-    it('FC19: offers an added manifest and drops a deleted one without a manual refresh', () => {
+    it('FC19: follows an added and a deleted manifest', () => {
       const bucket = dir.write('bucket-create.yaml', manifest('bucket'))
       const before = generation()
       const lines = bash(
@@ -253,6 +253,11 @@ describe('shell completion', function () {
       assert.deepEqual(lines, ['queue', ''])
     })
 
+    it('rewrites deleted files on Tab', () => {
+      const lines = bash([`rm -r ${cacheDir()}`, 'complete_words idp q', `test -f ${refreshScript()} && echo written`].join('\n'))
+      assert.deepEqual(lines, ['queue', 'written'])
+    })
+
     it('regenerates with idp from PATH when the recorded node is gone', () => {
       const script = readFileSync(refreshScript(), 'utf8')
       writeFileSync(refreshScript(), script.replace(/^_idp_ac_node=.*$/m, "_idp_ac_node='/nonexistent/node'"))
@@ -299,7 +304,7 @@ describe('shell completion', function () {
       assert.ok(script.includes(String.raw`"create[Costs \$(touch pwned-title) <%= 6 * 7 %> \\\\]"`), 'the title is written literally')
     })
 
-    it('FC19: offers an added manifest and drops a deleted one without a manual refresh', async () => {
+    it('FC19: follows an added and a deleted manifest', async () => {
       shell = await ZshSession.start(repo(), env, join(dir.path, 'candidates'))
       assert.deepEqual((await shell.complete('idp ')).sort(), [...TOP_LEVEL, 'cache', 'queue'].sort())
       const before = generation()
@@ -314,7 +319,7 @@ describe('shell completion', function () {
 })
 
 function skipWithoutZsh(context: Mocha.Context): void {
-  // CI installs packages from the npm registry only, so zsh may be missing there; bash always runs.
+  // CI installs packages from the npm registry only, so zsh may be missing there. The bash tests always run.
   console.log('    zsh tests skipped: zsh is not installed (apt-get install zsh runs them)')
   context.skip()
 }

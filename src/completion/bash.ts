@@ -16,8 +16,8 @@ export interface BashCompletionOptions {
  * Generates idp's bash completion function. The plugin's own bash script completes command words
  * and flag names but not flag values, so idp generates its own: command words, flags, the allowed
  * values of enum flags and arguments, and file names for other flag values. It never expands a
- * generated word as shell code. Apart from `compopt` (bash 4), which it skips where missing, it
- * uses no feature newer than bash 3.2, the version macOS ships; the tests run bash 5.
+ * generated word as shell code. It uses no feature newer than bash 3.2, the version macOS ships,
+ * except `compopt` (bash 4), which it skips where missing. The tests run bash 5.
  */
 export function generateBashCompletion(config: Config, options: BashCompletionOptions): string {
   const commands = config.commands.filter((command) => !command.hidden).sort((a, b) => a.id.localeCompare(b.id))
@@ -46,7 +46,7 @@ function words(id: string): string {
   return id.split(':').join(' ')
 }
 
-/** The flags a command accepts: the oclif flags that are not hidden, plus `--help`. */
+/** Lists the flags of a command that are not hidden. */
 function visibleFlags(command: Command.Loadable): Array<[string, Command.Flag.Cached]> {
   return Object.entries(command.flags).filter(([, flag]) => !flag.hidden)
 }

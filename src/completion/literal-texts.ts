@@ -2,7 +2,7 @@ import type {Command, Config} from '@oclif/core'
 
 import {shellQuote} from './shell-quote.js'
 
-/** How the texts of one generator's output are escaped so that they stay literal. */
+/** Escape functions that keep the texts of one generator's output literal. */
 interface Escapes {
   /** Summaries and descriptions, which the plugin renders with EJS and then escapes in part. */
   text(text: string): string

@@ -85,7 +85,8 @@ function completionScope(cwd: string, env: NodeJS.ProcessEnv): CompletionScope {
   const root = projectRoot(cwd)
   const projectFile = firstSearchPlace(cwd, root)
   const userFile = userConfigFile(env)
-  const explicit = env.IDP_CONFIG ? (isAbsolute(env.IDP_CONFIG) ? env.IDP_CONFIG : `${cwd}/${env.IDP_CONFIG}`) : undefined
+  let explicit: string | undefined
+  if (env.IDP_CONFIG) explicit = isAbsolute(env.IDP_CONFIG) ? env.IDP_CONFIG : `${cwd}/${env.IDP_CONFIG}`
   const key = [root, projectFile ?? '', explicit ?? '', userFile ?? ''].join('\n')
   return {key, root, projectFile, userFile, explicitFile: explicit === undefined ? undefined : resolve(explicit)}
 }

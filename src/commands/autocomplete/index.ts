@@ -29,7 +29,7 @@ export default class Autocomplete extends IdpCommand {
   }
 
   static override flags = {
-    'refresh-cache': Flags.boolean({char: 'r', description: 'Only write the completion files again; print no instructions.'}),
+    'refresh-cache': Flags.boolean({char: 'r', description: 'Only write the completion files again, and print no instructions.'}),
   }
 
   async run(): Promise<void> {

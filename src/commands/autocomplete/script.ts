@@ -2,7 +2,7 @@ import {Args} from '@oclif/core'
 
 import {IdpCommand} from '../../cli/base-command.js'
 
-/** Prints the line that `idp autocomplete` tells the user to add to the shell profile. */
+/** Prints the line for the shell profile that the instructions of `idp autocomplete` add there. */
 export default class AutocompleteScript extends IdpCommand {
   // No --json or --config, as for `idp autocomplete`.
   static override baseFlags = {} as typeof IdpCommand.baseFlags
