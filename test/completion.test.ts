@@ -27,6 +27,23 @@ function manifest(noun: string, tiers = ['basic', 'premium']): string {
   ].join('\n')
 }
 
+/** A manifest whose command words and input name would run `touch` if a script used them as code. */
+const UNSAFE_MANIFEST = [
+  'apiVersion: idp.dev/v1',
+  'kind: Action',
+  'metadata:',
+  '  name: unsafe',
+  '  title: Unsafe names',
+  'spec:',
+  '  command: "evil $(touch pwned-command)"',
+  '  inputs:',
+  '    type: object',
+  '    properties:',
+  '      "tier$(touch pwned-flag)":',
+  '        type: string',
+  '',
+].join('\n')
+
 const TOP_LEVEL = ['actions', 'approvals', 'approve', 'autocomplete', 'db', 'doctor', 'init', 'policy', 'run', 'runs']
 
 const hasZsh = spawnSync('zsh', ['-c', 'exit 0']).status === 0
@@ -253,6 +270,16 @@ describe('shell completion', function () {
       assert.deepEqual(lines, ['queue', ''])
     })
 
+    it('leaves out unsafe command and flag names', () => {
+      dir.write('repo/actions/unsafe.yaml', UNSAFE_MANIFEST)
+      dir.write('repo/actions/cache-create.yaml', manifest('cache').replace('    properties:\n', '    properties:\n      "size$(touch pwned-flag)":\n        type: string\n'))
+      assert.equal(idp(['autocomplete', '--refresh-cache']).status, 0)
+      const lines = bash(["complete_words idp ''", 'complete_words idp cache create --'].join('\n')).map((line) => line.split(' '))
+      assert.deepEqual(lines[0], [...TOP_LEVEL, 'cache', 'queue'].sort())
+      assert.deepEqual(lines[1], ['--branch', '--config', '--dry-run', '--help', '--json', '--no-input', '--tier', '--values', '--wait', '--yes'])
+      for (const file of ['pwned-command', 'pwned-flag']) assert.equal(existsSync(join(repo(), file)), false, file)
+    })
+
     it('rewrites deleted files on Tab', () => {
       const lines = bash([`rm -r ${cacheDir()}`, 'complete_words idp q', `test -f ${refreshScript()} && echo written`].join('\n'))
       assert.deepEqual(lines, ['queue', 'written'])
@@ -302,6 +329,19 @@ describe('shell completion', function () {
       assert.equal(existsSync(join(repo(), 'pwned-title')), false)
       const script = readFileSync(join(cacheDir(), 'functions', 'zsh', '_idp'), 'utf8')
       assert.ok(script.includes(String.raw`"create[Costs \$(touch pwned-title) <%= 6 * 7 %> \\\\]"`), 'the title is written literally')
+    })
+
+    it('leaves out unsafe command and flag names', async () => {
+      dir.write('repo/actions/unsafe.yaml', UNSAFE_MANIFEST)
+      dir.write('repo/actions/cache-create.yaml', manifest('cache').replace('    properties:\n', '    properties:\n      "size$(touch pwned-flag)":\n        type: string\n'))
+      assert.equal(idp(['autocomplete', '--refresh-cache']).status, 0)
+      const check = spawnSync('zsh', ['-n', join(cacheDir(), 'functions', 'zsh', '_idp')], {encoding: 'utf8'})
+      assert.equal(check.status, 0, check.stderr)
+
+      shell = await ZshSession.start(repo(), env, join(dir.path, 'candidates'))
+      assert.deepEqual((await shell.complete('idp ')).sort(), [...TOP_LEVEL, 'cache', 'queue'].sort())
+      assert.deepEqual((await shell.complete('idp cache create --')).filter((flag) => flag.startsWith('--s') || flag.startsWith('--t')), ['--tier'])
+      for (const file of ['pwned-command', 'pwned-flag']) assert.equal(existsSync(join(repo(), file)), false, file)
     })
 
     it('FC19: follows an added and a deleted manifest', async () => {

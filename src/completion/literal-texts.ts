@@ -1,5 +1,6 @@
 import type {Command, Config} from '@oclif/core'
 
+import {completableCommands} from './commands.js'
 import {shellQuote} from './shell-quote.js'
 
 /** Escape functions that keep the texts of one generator's output literal. */
@@ -54,11 +55,12 @@ export function powershellConfigView(config: Config): Config {
 
 /**
  * Returns the configuration with escaped copies of what the plugin's generators read: the
- * commands, through `getPluginsList()`, and the topics. Everything else is the original's.
+ * commands that completableCommands keeps, through `getPluginsList()`, and their topics.
+ * Everything else is the original's.
  */
 function escapedConfigView(config: Config, escapes: Escapes): Config {
   const text = (value: string | undefined) => (value === undefined ? undefined : escapes.text(value))
-  const commands = config.commands.map((command): Command.Loadable => {
+  const commands = completableCommands(config).map((command): Command.Loadable => {
     const flags = Object.fromEntries(
       Object.entries(command.flags).map(([name, flag]) => {
         const copy = {...flag, summary: text(flag.summary), description: text(flag.description)}
@@ -68,7 +70,10 @@ function escapedConfigView(config: Config, escapes: Escapes): Config {
     )
     return {...command, summary: text(command.summary), description: text(command.description), flags}
   })
-  const topics = config.topics.map((topic) => ({...topic, description: text(topic.description)}))
+  const ids = commands.map((command) => command.id)
+  const topics = config.topics
+    .filter((topic) => ids.some((id) => id === topic.name || id.startsWith(`${topic.name}:`)))
+    .map((topic) => ({...topic, description: text(topic.description)}))
   return new Proxy(config, {
     get(target, property) {
       if (property === 'topics') return topics
