@@ -134,9 +134,9 @@ function argumentValuesFunction(commands: Command.Loadable[], actionNames: strin
   ].join('\n')
 }
 
-// Lists are newline-separated strings filtered with `[[ == prefix* ]]`, not `compgen -W`,
-// because compgen expands each word of its list as shell code, and an enum value in a manifest
-// must stay data. Values are escaped with printf %q before they go on the command line.
+// Lists are newline-separated strings filtered with `[[ == prefix* ]]`, not `compgen -W`.
+// compgen expands each word of its list as shell code, but an enum value in a manifest must stay
+// data. Values are escaped with printf %q before they go on the command line.
 const STATIC_FUNCTIONS = shellCode`# The completion function: refreshes the generated completion when it is stale, then completes.
 _idp_autocomplete() {
   if declare -F _idp_ac_refresh >/dev/null; then _idp_ac_refresh bash; fi
