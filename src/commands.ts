@@ -5,6 +5,8 @@ import {createActionCommand} from './cli/action-command.js'
 import ActionsList from './commands/actions/list.js'
 import ApprovalsEscalate from './commands/approvals/escalate.js'
 import Approve from './commands/approve.js'
+import Autocomplete from './commands/autocomplete/index.js'
+import AutocompleteScript from './commands/autocomplete/script.js'
 import Doctor from './commands/doctor.js'
 import Init from './commands/init.js'
 import PolicyCheck from './commands/policy/check.js'
@@ -24,6 +26,8 @@ const STATIC_COMMANDS: Record<string, Command.Class> = {
   'actions:list': ActionsList,
   'approvals:escalate': ApprovalsEscalate,
   approve: Approve,
+  autocomplete: Autocomplete,
+  'autocomplete:script': AutocompleteScript,
   doctor: Doctor,
   init: Init,
   'policy:check': PolicyCheck,

@@ -38,9 +38,12 @@ const schemaPath = packagePath('schemas/config.schema.json')
 /** Absolute path of the JSON Schema that configuration files are validated against. */
 export const configSchemaPath = schemaPath
 
-// The `.config/` folder is left out of the search places: a plain file named `.config`
-// is common in home folders and must not break the search.
-const SEARCH_PLACES = [
+/**
+ * The file names of a project configuration, in the order cosmiconfig looks for them in each
+ * folder. The `.config/` folder is left out: a plain file named `.config` is common in home
+ * folders and must not break the search.
+ */
+export const SEARCH_PLACES = [
   'package.json',
   `.${MODULE_NAME}rc`,
   `.${MODULE_NAME}rc.json`,
@@ -149,7 +152,8 @@ export function projectRoot(cwd: string): string {
   }
 }
 
-function userConfigFile(env: NodeJS.ProcessEnv): string | undefined {
+/** Finds the user configuration file in `$XDG_CONFIG_HOME/idp`, if there is one. */
+export function userConfigFile(env: NodeJS.ProcessEnv): string | undefined {
   const base = xdgDir(env, 'XDG_CONFIG_HOME')
   for (const name of ['config.yaml', 'config.yml', 'config.json']) {
     const file = join(base, MODULE_NAME, name)
