@@ -13,7 +13,7 @@ export const actionFlags = {
   values: Flags.string({description: 'Read inputs from a YAML or JSON file, or - for standard input. Flags win over it.', helpValue: '<file|->'}),
   yes: Flags.boolean({char: 'y', description: 'Submit without asking for confirmation.'}),
   'dry-run': Flags.boolean({description: 'Show the plan and the file diff, then stop: nothing is written anywhere.'}),
-  'no-input': Flags.boolean({description: 'Never prompt; missing inputs are errors. Also IDP_NO_INPUT=1 or CI=true.'}),
+  'no-input': Flags.boolean({description: 'Never prompt; missing inputs are errors. CI=true has the same effect.', env: 'IDP_NO_INPUT'}),
   branch: Flags.string({description: "Branch to propose the change on, instead of the action's own name for it.", helpValue: '<name>'}),
   wait: Flags.boolean({description: 'After the pull request is open, follow its checks and approvals until it is merged or needs a person (exit 8 while approval is missing).'}),
 }
@@ -31,7 +31,9 @@ export function inputFlags(entry: CatalogEntry): Interfaces.FlagInput {
 function inputFlag(schema: InputSchema, required: boolean) {
   const description = flagDescription(schema, required)
   if (schema.type === 'boolean') return Flags.boolean({description, allowNo: true})
-  if (schema.type === 'array') return Flags.string({description, multiple: true, helpValue: '<value>'})
+  // Non-greedy: each value needs its own flag (`--tags a --tags b`), so an argument after the
+  // flag's value, such as an action name, is never taken as one more value.
+  if (schema.type === 'array') return Flags.string({description, multiple: true, multipleNonGreedy: true, helpValue: '<value>'})
   const options = schema.enum?.map(String)
   return Flags.string({description, options, helpValue: options ? undefined : `<${schema.type === 'string' ? 'value' : schema.type}>`})
 }
@@ -103,10 +105,15 @@ export async function parseActionFlags(command: IdpCommand, entry: CatalogEntry,
 }
 
 /**
- * Finds ACTION in the arguments of a command that takes an action's flags after it: the first
- * argument that is neither a flag nor the value of one of `flagsWithValues`.
+ * Finds ACTION in the arguments of a command that takes an action's flags after it. The first
+ * argument that names an action in `entries` wins, because an input flag before ACTION takes a
+ * value that only the action knows about (`idp run --size small db-create`). Without such an
+ * argument it is the first one that is neither a flag nor the value of one of `flagsWithValues`,
+ * so that an unknown name is reported as one.
  */
-export function actionNameIndex(argv: string[], flagsWithValues: ReadonlySet<string>): number {
+export function actionNameIndex(argv: string[], flagsWithValues: ReadonlySet<string>, entries: CatalogEntry[] = []): number {
+  const named = argv.findIndex((argument) => entries.some((entry) => entry.name === argument))
+  if (named !== -1) return named
   for (let index = 0; index < argv.length; index++) {
     const argument = argv[index]
     if (flagsWithValues.has(argument)) index++

@@ -26,7 +26,7 @@ export default class Init extends IdpCommand {
     team: Flags.string({description: 'Your team, written as user.team: the default for inputs such as --team. Asked for when prompting is on.', helpValue: '<name>'}),
     policy: Flags.boolean({description: 'Also write the shared approval policy .idp/approval-policy.yaml and its test cases, copied from the bundled example.'}),
     force: Flags.boolean({description: 'Replace files that exist.'}),
-    'no-input': Flags.boolean({description: 'Never prompt; without --team, user.team is left as a commented example. Also IDP_NO_INPUT=1 or CI=true.'}),
+    'no-input': Flags.boolean({description: 'Never prompt; without --team, user.team is left as a commented example. CI=true has the same effect.', env: 'IDP_NO_INPUT'}),
   }
 
   async run(): Promise<void> {

@@ -14,15 +14,15 @@ export default class Run extends IdpCommand {
   static override strict = false
 
   async run(): Promise<void> {
-    const nameIndex = actionNameIndex(this.argv, FLAGS_WITH_VALUES)
-    const name = nameIndex === -1 ? undefined : this.argv[nameIndex]
-    if (name === undefined) {
+    const {loadConfig} = await import('../config/config.js')
+    const config = await loadConfig({file: flagValue(this.argv, '--config')})
+    const {entries} = readCatalog(config.catalog)
+    const nameIndex = actionNameIndex(this.argv, FLAGS_WITH_VALUES, entries)
+    if (nameIndex === -1) {
       throw new IdpError('Missing the action name', {code: 'USAGE_INVALID', exitCode: ExitCode.usage, hint: 'Run `idp actions list` to see the action names, then `idp run <name>`.'})
     }
 
-    const {loadConfig} = await import('../config/config.js')
-    const config = await loadConfig({file: flagValue(this.argv, '--config')})
-    const entry = requireAction(readCatalog(config.catalog).entries, name)
+    const entry = requireAction(entries, this.argv[nameIndex])
 
     const {flags} = await parseActionFlags(this, entry, this.argv.filter((_, index) => index !== nameIndex))
     await runParsedAction(this, entry, flags)

@@ -38,10 +38,7 @@ export default class PolicyCheck extends IdpCommand {
     const {loadConfig} = await import('../../config/config.js')
     const config = await loadConfig({file: flagValue(this.argv, '--config')})
     const {entries} = readCatalog(config.catalog)
-    // An input flag before the action name takes a value that is not an action: the first
-    // argument that names an action wins, then the first that is no flag's value.
-    const named = this.argv.findIndex((argument) => entries.some((entry) => entry.name === argument))
-    const nameIndex = named === -1 ? actionNameIndex(this.argv, FLAGS_WITH_VALUES) : named
+    const nameIndex = actionNameIndex(this.argv, FLAGS_WITH_VALUES, entries)
     if (nameIndex === -1) {
       throw new IdpError('Missing the action name', {code: 'USAGE_INVALID', exitCode: ExitCode.usage, hint: 'Run `idp actions list` to see the action names, then `idp policy check <name> --<input> <value> ...`.'})
     }
