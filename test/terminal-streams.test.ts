@@ -1,0 +1,100 @@
+import assert from 'node:assert/strict'
+import {join} from 'node:path'
+
+import {sandboxEnv} from './support/cli.js'
+import {runWithStreams, type StreamSetup} from './support/streams.js'
+import {tempDir, type TempDir} from './support/temp.js'
+
+const REQUEST = ['db', 'create', '--name', 'orders-db', '--environment', 'dev', '--size', 'small', '--team', 'payments', '--yes']
+
+// SGR sequences set colours and styles; any other escape sequence starts with ESC too.
+const COLOUR = /\u001B\[[0-9;]*m/
+const ESCAPE = /\u001B/
+// ora's default "dots" spinner draws braille characters.
+const SPINNER_FRAME = /[\u2800-\u28FF]/
+// A carriage return that does not end a line redraws it.
+const LONE_CARRIAGE_RETURN = /\r(?!\n)/
+const ANY_CARRIAGE_RETURN = /\r/
+
+/** What one setting of the environment must produce on each stream. */
+interface Expected {
+  /** Colour on a stream that is a terminal. */
+  colourOnTerminal: boolean
+  /** Colour on a stream that is a file or a pipe. */
+  colourOffTerminal: boolean
+  /** Spinner frames on stderr when it is a terminal. */
+  spinner: boolean
+}
+
+// TERM=xterm-256color unless the setting replaces it. chalk gives no colour to a plain CI=true
+// (it cannot tell whether the CI log shows colour) but recognizes GitHub Actions.
+const SETTINGS: Array<[string, Record<string, string>, Expected]> = [
+  ['no variable', {}, {colourOnTerminal: true, colourOffTerminal: false, spinner: true}],
+  ['NO_COLOR=1', {NO_COLOR: '1'}, {colourOnTerminal: false, colourOffTerminal: false, spinner: true}],
+  ['FORCE_COLOR=0', {FORCE_COLOR: '0'}, {colourOnTerminal: false, colourOffTerminal: false, spinner: true}],
+  ['FORCE_COLOR=1', {FORCE_COLOR: '1'}, {colourOnTerminal: true, colourOffTerminal: true, spinner: true}],
+  ['FORCE_COLOR=3', {FORCE_COLOR: '3'}, {colourOnTerminal: true, colourOffTerminal: true, spinner: true}],
+  ['NO_COLOR=1 FORCE_COLOR=3', {NO_COLOR: '1', FORCE_COLOR: '3'}, {colourOnTerminal: false, colourOffTerminal: false, spinner: true}],
+  ['TERM=dumb', {TERM: 'dumb'}, {colourOnTerminal: false, colourOffTerminal: false, spinner: false}],
+  ['CI=true', {CI: 'true'}, {colourOnTerminal: false, colourOffTerminal: false, spinner: false}],
+  ['GITHUB_ACTIONS=true', {GITHUB_ACTIONS: 'true'}, {colourOnTerminal: true, colourOffTerminal: false, spinner: false}],
+]
+
+const SETUPS: Array<[string, StreamSetup]> = [
+  ['both streams terminals', {stdoutTty: true, stderrTty: true}],
+  ['stdout piped', {stdoutTty: false, stderrTty: true}],
+  ['stderr piped', {stdoutTty: true, stderrTty: false}],
+  ['both streams piped', {stdoutTty: false, stderrTty: false}],
+]
+
+const stripEscapes = (text: string) => text.replaceAll(/\u001B\[[0-?]*[ -/]*[@-~]/g, '')
+
+describe('colour and spinners on each stream', function () {
+  this.timeout(60_000)
+  let dir: TempDir
+
+  beforeEach(() => {
+    dir = tempDir('streams')
+    dir.write('work/.git/HEAD', '')
+  })
+  afterEach(() => dir.cleanup())
+
+  for (const [settingLabel, variables, expected] of SETTINGS) {
+    for (const [setupLabel, setup] of SETUPS) {
+      it(`${settingLabel}, ${setupLabel}`, async () => {
+        const env = sandboxEnv(join(dir.path, 'home'), {TERM: 'xterm-256color', ...variables})
+        const result = await runWithStreams(REQUEST, {...setup, cwd: join(dir.path, 'work'), env, scratch: dir.path})
+        assert.equal(result.status, 0, result.stderr)
+
+        assertStream('stdout', result.stdout, setup.stdoutTty, expected, false)
+        assertStream('stderr', result.stderr, setup.stderrTty, expected, setup.stderrTty && expected.spinner)
+        assert.match(stripEscapes(result.stdout), /^Branch: idp\/db-create\/orders-db-dev \(commit [0-9a-f]{12}\)/m)
+        assert.doesNotMatch(stripEscapes(result.stdout), /Committed|Approval:/, 'progress and plan stay off stdout')
+      })
+    }
+  }
+})
+
+/** Checks colour, escape codes and spinner frames on one stream. */
+function assertStream(name: string, text: string, isTerminal: boolean, expected: Expected, spinner: boolean): void {
+  const colour = isTerminal ? expected.colourOnTerminal : expected.colourOffTerminal
+  const shown = `${name}: ${JSON.stringify(text)}`
+  if (colour) assert.match(text, COLOUR, `${name} has colour\n${shown}`)
+  else assert.doesNotMatch(text, COLOUR, `${name} has no colour\n${shown}`)
+
+  if (spinner) assert.match(text, SPINNER_FRAME, `${name} shows spinner frames\n${shown}`)
+  else assert.doesNotMatch(text, SPINNER_FRAME, `${name} shows no spinner frame\n${shown}`)
+
+  if (!colour && !spinner) assert.doesNotMatch(text, ESCAPE, `${name} has no escape code at all\n${shown}`)
+  if (!isTerminal) assert.doesNotMatch(text, ANY_CARRIAGE_RETURN, `${name} has no carriage return off a terminal\n${shown}`)
+  if (spinner) return
+
+  assert.doesNotMatch(text, LONE_CARRIAGE_RETURN, `${name} redraws no line\n${shown}`)
+  if (name !== 'stderr') return
+  const steps = stripEscapes(text)
+    .split(/\r?\n/)
+    .filter((line) => /^[✔✖…]/.test(line))
+  assert.equal(steps.length, 2, `one line per step\n${shown}`)
+  assert.match(steps[0], /^✔ Committed [0-9a-f]{12}$/)
+  assert.equal(steps[1], '✔ Created branch idp/db-create/orders-db-dev')
+}
