@@ -2,6 +2,9 @@ import assert from 'node:assert/strict'
 import {join} from 'node:path'
 
 import {sandboxEnv} from './support/cli.js'
+import {startGitHubSandbox, type GitHubSandbox} from './support/github-sandbox.js'
+import {KEYS, spawnCli, type PtySession} from './support/pty.js'
+import {renderScreen} from './support/screen.js'
 import {runWithStreams, type StreamSetup} from './support/streams.js'
 import {tempDir, type TempDir} from './support/temp.js'
 
@@ -49,7 +52,7 @@ const SETUPS: Array<[string, StreamSetup]> = [
 
 const stripEscapes = (text: string) => text.replaceAll(/\u001B\[[0-?]*[ -/]*[@-~]/g, '')
 
-describe('colour and spinners on each stream', function () {
+describe('colour and spinners on each stream (FC20, FC21)', function () {
   this.timeout(60_000)
   let dir: TempDir
 
@@ -73,6 +76,78 @@ describe('colour and spinners on each stream', function () {
       })
     }
   }
+})
+
+describe('progress on a GitHub run in a terminal', function () {
+  this.timeout(60_000)
+  let sandbox: GitHubSandbox
+  let session: PtySession | undefined
+
+  beforeEach(async () => {
+    sandbox = await startGitHubSandbox('streams-github')
+  })
+
+  afterEach(async () => {
+    await session?.dispose()
+    session = undefined
+    await sandbox.stop()
+  })
+
+  /** Runs the request in a pseudo-terminal and returns the session once the CLI exits. */
+  async function runInTerminal(variables: Record<string, string>, commitDelayMs: number): Promise<PtySession> {
+    if (commitDelayMs > 0) sandbox.server.inject({method: 'POST', path: '/repos/{owner}/{repo}/git/commits', delayMs: commitDelayMs})
+    session = spawnCli(REQUEST, {cwd: join(sandbox.dir.path, 'work'), env: {...sandbox.env, TERM: 'xterm-256color', ...variables}})
+    const {exitCode} = await session.waitForExit(30_000)
+    assert.equal(exitCode, 0, session.screen)
+    return session
+  }
+
+  for (const [label, variables] of [
+    ['CI=true', {CI: 'true'}],
+    ['TERM=dumb', {TERM: 'dumb'}],
+    ['GITHUB_ACTIONS=true', {GITHUB_ACTIONS: 'true'}],
+  ] as const) {
+    it(`prints the same lines for a slow step under ${label} (FC21)`, async () => {
+      const fast = await runInTerminal(variables, 0)
+      const fastLines = fast.screen.split('\n')
+      await session?.dispose()
+      await sandbox.stop()
+      sandbox = await startGitHubSandbox('streams-github')
+      const slow = await runInTerminal(variables, 1500)
+      const slowLines = slow.screen.split('\n')
+
+      assert.doesNotMatch(slow.raw, SPINNER_FRAME, slow.raw)
+      assert.doesNotMatch(slow.raw, LONE_CARRIAGE_RETURN)
+      assert.equal(slowLines.length, fastLines.length, `fast:\n${fast.screen}\nslow:\n${slow.screen}`)
+      const steps = slowLines.filter((line) => /^[✔✖…]/.test(line))
+      assert.deepEqual(
+        steps.map((line) => line.replaceAll(/[0-9a-f]{12}/g, '<sha>').replace(/http:\/\/127\.0\.0\.1:\d+\/acme\/infrastructure\/pull\/1$/, '<url>')),
+        ['✔ Read acme/infrastructure at main <sha>', '✔ Committed <sha>', '✔ Created branch idp/db-create/orders-db-dev', '✔ Opened pull request #1: <url>', '✔ Added labels idp, idp:auto-approved'],
+      )
+    })
+  }
+
+  it('removes colour with NO_COLOR under CI=true (FC21)', async () => {
+    const cli = await runInTerminal({CI: 'true', NO_COLOR: '1', FORCE_COLOR: '1'}, 0)
+    assert.doesNotMatch(cli.raw, ESCAPE, JSON.stringify(cli.raw))
+  })
+
+  it('keeps the Ctrl-C warning on screen while a step spins (FC22)', async () => {
+    sandbox.server.inject({method: 'POST', path: '/repos/{owner}/{repo}/git/commits', delayMs: 1500})
+    const cli = spawnCli(REQUEST, {cwd: join(sandbox.dir.path, 'work'), env: {...sandbox.env, TERM: 'xterm-256color'}})
+    session = cli
+    await cli.expect('Committing')
+    cli.press(KEYS.ctrlC)
+    const {exitCode} = await cli.waitForExit(30_000)
+
+    const warning = '! Stopping after the current step; press Ctrl-C again to quit at once.'
+    const screen = await renderScreen(cli.raw)
+    assert.equal(exitCode, 130, screen.join('\n'))
+    assert.equal(screen.filter((line) => line === warning).length, 1, screen.join('\n'))
+    const warningIndex = screen.indexOf(warning)
+    assert.match(screen[warningIndex + 1], /^✔ Committed [0-9a-f]{12}$/, screen.join('\n'))
+    assert.match(cli.raw, SPINNER_FRAME, 'the step was spinning')
+  })
 })
 
 /** Checks colour, escape codes and spinner frames on one stream. */
