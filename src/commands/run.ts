@@ -7,7 +7,9 @@ import {ExitCode, IdpError} from '../errors.js'
 export default class Run extends IdpCommand {
   static override summary = 'Run any action by its name, with the same flags as its own command.'
   static override description = 'Runs the action named ACTION from the catalog. `idp run db-create --name orders-db` is the same as `idp db create --name orders-db`.'
-  static override examples = ['<%= config.bin %> run db-create --name orders-db --environment dev --size small --team payments --yes']
+  static override examples = [
+    {description: 'Run the action db-create by name, as idp db create does.', command: '<%= config.bin %> run db-create --name orders-db --environment dev --size small --team payments --yes'},
+  ]
   static override args = {action: Args.string({description: 'Action name, as listed by `idp actions list`.', required: true})}
   static override flags = actionFlags
   // The action's own flags are known only once ACTION is read, so parsing happens in two passes.

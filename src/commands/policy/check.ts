@@ -24,9 +24,9 @@ export default class PolicyCheck extends IdpCommand {
   ].join('\n\n')
 
   static override examples = [
-    '<%= config.bin %> policy check db-create --name orders-db --environment production --size large --team payments',
-    '<%= config.bin %> policy check db-create --values request.yaml --explain',
-    '<%= config.bin %> policy check db-create --environment dev --size small --name a-db --team t --policy ./approval-policy.yaml --json',
+    {description: 'Show the decision on a production request, without submitting it.', command: '<%= config.bin %> policy check db-create --name orders-db --environment production --size large --team payments'},
+    {description: 'Read the inputs from a file, and say for each rule that did not match why not.', command: '<%= config.bin %> policy check db-create --values request.yaml --explain'},
+    {description: 'Evaluate a working copy of the policy and print the decision as JSON.', command: '<%= config.bin %> policy check db-create --environment dev --size small --name a-db --team t --policy ./approval-policy.yaml --json'},
   ]
 
   static override args = {action: Args.string({description: 'Action name, as listed by `idp actions list`.', required: true})}
