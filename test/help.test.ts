@@ -19,7 +19,7 @@ const EXAMPLE_RUN_ID = '20261204-203015-3f9a1c'
 const EXAMPLE_RUN_PREFIX = '20261204-2030'
 const EXAMPLE_PULL_REQUEST = /(?<=#|pull\/|verify )42\b/g
 
-// An example that exits with another code than 0 when a script runs it says so in its
+// An example that exits with another code than 0 when a script runs it states the code in its
 // description, in brackets: "(exit 2)" or "(exit 8 while approval is missing)".
 const DOCUMENTED_EXIT = /\(exit (\d+)\b/
 

@@ -29,8 +29,9 @@ interface Expected {
   spinner: boolean
 }
 
-// TERM=xterm-256color unless the setting replaces it. chalk gives no colour to a plain CI=true
-// (it cannot tell whether the CI log shows colour) but recognizes GitHub Actions.
+// TERM=xterm-256color unless the setting replaces it. chalk (its supports-color rules) gives a
+// plain CI=true no colour, even on a terminal. GITHUB_ACTIONS=true without CI is not taken for
+// CI there, so TERM decides.
 const SETTINGS: Array<[string, Record<string, string>, Expected]> = [
   ['no variable', {}, {colourOnTerminal: true, colourOffTerminal: false, spinner: true}],
   ['NO_COLOR=1', {NO_COLOR: '1'}, {colourOnTerminal: false, colourOffTerminal: false, spinner: true}],

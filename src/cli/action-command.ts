@@ -132,7 +132,7 @@ export async function parseActionFlags(command: IdpCommand, entry: CatalogEntry,
 /**
  * Finds ACTION in the arguments of a command that takes an action's flags after it. The first
  * argument that names an action in `entries` wins, because an input flag before ACTION takes a
- * value that only the action knows about (`idp run --size small db-create`). Without such an
+ * value that only the action defines (`idp run --size small db-create`). Without such an
  * argument it is the first one that is neither a flag nor the value of one of `flagsWithValues`,
  * so that an unknown name is reported as one.
  */

@@ -23,7 +23,7 @@ export function readBooleanVariable(env: NodeJS.ProcessEnv, name: string): boole
   })
 }
 
-/** Checks whether a boolean variable is set to one of the true spellings; an invalid value is not. */
+/** Checks whether a boolean variable is set to one of the true spellings. An invalid value is not. */
 export function isTrueVariable(env: NodeJS.ProcessEnv, name: string): boolean {
   return TRUE_VALUES.has((env[name] ?? '').trim().toLowerCase())
 }

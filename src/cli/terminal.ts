@@ -24,7 +24,7 @@ export interface TerminalFacts {
   stdinIsTty: boolean
   stdoutIsTty: boolean
   stderrIsTty: boolean
-  /** Width of stderr in columns; 0 when it is no terminal or reports no width. */
+  /** Width of stderr in columns, or 0 when it is no terminal or reports no width. */
   stderrColumns: number
   /** Colour levels chalk detected for each stream from its own terminal and FORCE_COLOR. */
   stdoutLevel: ColorSupportLevel

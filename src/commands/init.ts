@@ -15,7 +15,7 @@ export default class Init extends IdpCommand {
     {description: 'Write .idprc.yaml for the repository in the working folder, asking for your team on a terminal.', command: '<%= config.bin %> init'},
     {description: 'Also copy the shared approval policy and its test cases into .idp/.', command: '<%= config.bin %> init --team payments --policy'},
     {description: 'Send the pull requests to acme/infrastructure on github.com.', command: '<%= config.bin %> init --repository acme/infrastructure --team payments'},
-    {description: 'Use a repository on GitHub Enterprise Server; its API address is derived from the URL.', command: '<%= config.bin %> init --repository https://github.example.com/acme/infrastructure'},
+    {description: 'Use a repository on GitHub Enterprise Server, whose API address is derived from the URL.', command: '<%= config.bin %> init --repository https://github.example.com/acme/infrastructure'},
   ]
 
   static override flags = {

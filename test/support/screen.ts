@@ -1,6 +1,7 @@
 import {createRequire} from 'node:module'
 
-// The package is a CommonJS bundle whose exports neither Node nor tsx can import by name.
+// The package is a CommonJS bundle, and its default import under tsx has no Terminal, so it is
+// loaded with require.
 const {Terminal} = createRequire(import.meta.url)('@xterm/headless') as typeof import('@xterm/headless')
 
 /**

@@ -18,8 +18,8 @@ export interface RunWithStreamsOptions extends StreamSetup {
   columns?: number
 }
 
-// Printed to each terminal after the CLI exits, so that the test knows it has read all the
-// output. The CLI never prints it.
+// Printed to each terminal after the CLI exits, so that the test can wait until it has read all
+// the output. The CLI never prints it.
 const END_OF_OUTPUT = '<<idp-test-end-of-output>>'
 
 /**

@@ -20,7 +20,7 @@ export default class PolicyVerify extends IdpCommand {
   static override args = {pullRequest: Args.string({description: 'Pull request number; default: the pull request of the GitHub Actions event (GITHUB_EVENT_PATH).', required: false})}
   static override flags = {
     ...repositoryFlags,
-    status: Flags.boolean({description: 'Report the commit status idp/policy on the head commit. On by default; --no-status only prints the decision.', default: true, allowNo: true}),
+    status: Flags.boolean({description: 'Report the commit status idp/policy on the head commit. On by default, and --no-status only prints the decision.', default: true, allowNo: true}),
     'require-request': Flags.boolean({description: 'Fail pull requests that record no idp request, instead of passing them as not managed by idp.'}),
   }
 

@@ -9,7 +9,7 @@ export default class RunsRetry extends IdpCommand {
 
   static override args = runIdArgs
   static override examples = [
-    {description: 'Finish a failed or interrupted run; a finished run is reported as it is.', command: '<%= config.bin %> runs retry 20261204-203015-3f9a1c'},
+    {description: 'Finish a failed or interrupted run. A finished run is reported as it is.', command: '<%= config.bin %> runs retry 20261204-203015-3f9a1c'},
   ]
 
   async run(): Promise<void> {
