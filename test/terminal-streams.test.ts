@@ -79,7 +79,7 @@ describe('colour and spinners on each stream (FC20, FC21)', function () {
   }
 })
 
-describe('progress on a GitHub run in a terminal', function () {
+describe('progress of a GitHub run', function () {
   this.timeout(60_000)
   let sandbox: GitHubSandbox
   let session: PtySession | undefined
@@ -127,6 +127,42 @@ describe('progress on a GitHub run in a terminal', function () {
       )
     })
   }
+
+  it('writes the pull request link to a piped stdout (FC20)', async () => {
+    const result = await sandbox.run(REQUEST)
+    assert.equal(result.status, 0, result.stderr)
+
+    assert.match(result.stdout, /^Pull request: http:\/\/127\.0\.0\.1:\d+\/acme\/infrastructure\/pull\/1$/m)
+    assert.doesNotMatch(result.stdout, ESCAPE)
+    assert.doesNotMatch(result.stdout, ANY_CARRIAGE_RETURN)
+    assert.doesNotMatch(result.stderr, ESCAPE)
+    assert.doesNotMatch(result.stderr, ANY_CARRIAGE_RETURN)
+    assert.doesNotMatch(result.stderr, SPINNER_FRAME)
+    assert.equal(result.stderr.split('\n').filter((line) => /^[✔✖…]/.test(line)).length, 5, result.stderr)
+  })
+
+  it('reports a failed step as plain lines when piped (FC20)', async () => {
+    sandbox.server.inject({method: 'POST', path: '/repos/{owner}/{repo}/git/commits', status: 500, times: 10})
+    const result = await sandbox.run(REQUEST)
+    assert.equal(result.status, 1, result.stderr)
+
+    assert.equal(result.stdout, '')
+    assert.doesNotMatch(result.stderr, ESCAPE)
+    assert.doesNotMatch(result.stderr, ANY_CARRIAGE_RETURN)
+    assert.doesNotMatch(result.stderr, SPINNER_FRAME)
+    assert.match(result.stderr, /^✖ Committing 2 files on top of main: failed$/m)
+    assert.match(result.stderr, /^Error: .*POST \/repos\/acme\/infrastructure\/git\/commits.*500/m)
+  })
+
+  it('prints one JSON document on a piped stdout (FC20)', async () => {
+    const result = await sandbox.run([...REQUEST, '--json'])
+    assert.equal(result.status, 0, result.stderr)
+
+    assert.equal(JSON.parse(result.stdout).pullRequest.number, 1)
+    assert.doesNotMatch(result.stdout, ESCAPE)
+    assert.doesNotMatch(result.stderr, ESCAPE)
+    assert.doesNotMatch(result.stderr, SPINNER_FRAME)
+  })
 
   it('removes colour with NO_COLOR under CI=true (FC21)', async () => {
     const cli = await runInTerminal({CI: 'true', NO_COLOR: '1', FORCE_COLOR: '1'}, 0)
