@@ -66,6 +66,12 @@ function runShell(commandLine: string, options: {cwd: string; env: NodeJS.Proces
 const examples = await readExamples()
 
 describe('help', () => {
+  let home: TempDir
+  beforeEach(() => {
+    home = tempDir('help')
+  })
+  afterEach(() => home.cleanup())
+
   it('gives every command an example', async () => {
     const config = await Config.load(root)
     const without = config.commands.filter((command) => (command.examples ?? []).length === 0).map((command) => command.id)
@@ -74,7 +80,7 @@ describe('help', () => {
   })
 
   it('shows the monthly price of each value', () => {
-    const result = runCli(['db', 'create', '--help'], {cwd: root, env: sandboxEnv(tempDir('help').path)})
+    const result = runCli(['db', 'create', '--help'], {cwd: root, env: sandboxEnv(home.path)})
     assert.equal(result.status, 0, result.stderr)
     const help = result.stdout.replaceAll(/\s+/g, ' ')
     assert.ok(
@@ -86,7 +92,7 @@ describe('help', () => {
   })
 
   it('lists the exit codes on the root page', () => {
-    const result = runCli(['--help'], {cwd: root, env: sandboxEnv(tempDir('help').path)})
+    const result = runCli(['--help'], {cwd: root, env: sandboxEnv(home.path)})
     assert.equal(result.status, 0, result.stderr)
     const codes = result.stdout.slice(result.stdout.indexOf('EXIT CODES')).split('\n').slice(1).filter(Boolean)
     assert.deepEqual(
