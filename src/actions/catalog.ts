@@ -22,6 +22,10 @@ export interface CatalogEntry {
   command: string
   inputs: Record<string, InputSchema>
   required: string[]
+  /** Monthly price of each value of the priced inputs, from `spec.cost`, for help text. */
+  prices?: {currency: string; byInput: Record<string, Record<string, number>>; explanation?: string}
+  /** The branch template of the pull request step, such as `idp/db-create/${{ inputs.name }}`. */
+  branch?: string
 }
 
 /** A manifest file that could not even be summarized. */
@@ -82,7 +86,14 @@ function summarize(file: string): CatalogEntry | undefined {
     command: spec.command.trim(),
     inputs: (spec.inputs?.properties ?? {}) as Record<string, InputSchema>,
     required: Array.isArray(spec.inputs?.required) ? spec.inputs.required : [],
+    prices: summarizePrices(spec.cost),
+    branch: Array.isArray(spec.steps) ? spec.steps.find((step: any) => typeof step?.with?.branch === 'string')?.with.branch : undefined,
   }
+}
+
+function summarizePrices(cost: any): CatalogEntry['prices'] {
+  if (typeof cost?.currency !== 'string' || typeof cost.prices !== 'object' || cost.prices === null) return undefined
+  return {currency: cost.currency, byInput: cost.prices, explanation: typeof cost.explanation === 'string' ? cost.explanation : undefined}
 }
 
 /** Finds the action a submitted run used, in the bundled catalog and the given folders. */

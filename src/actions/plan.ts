@@ -6,6 +6,7 @@ import type {Decision, PolicyRequest} from '../policy/index.js'
 import {FINGERPRINT_TRAILER, type ChangeRequest, type DeliveryResult, type DeliveryTarget, type PlannedFile} from '../delivery/target.js'
 import {type ExpressionContext, renderString, renderTemplate} from './expressions.js'
 import {labelOf} from './inputs.js'
+import {formatMoney} from './money.js'
 import type {LoadedManifest} from './manifest.js'
 import {type RenderedFile, renderTemplateFolder} from './render.js'
 import {requestBody} from './request-body.js'
@@ -274,11 +275,8 @@ export function choicePrice(loaded: LoadedManifest, inputs: Record<string, unkno
   }
 }
 
-/** Formats an amount such as "$1,200" for USD, or "1,200 EUR" for other currencies. */
-export function formatMoney(amount: number, currency: string): string {
-  const number = amount.toLocaleString('en-US', {maximumFractionDigits: 2})
-  return currency === 'USD' ? `$${number}` : `${number} ${currency}`
-}
+// Kept in its own module so that command help can format prices without loading the planner.
+export {formatMoney} from './money.js'
 
 function renderList<T extends object>(items: T[], context: ExpressionContext): T[] {
   return items.map((item) => Object.fromEntries(Object.entries(item).map(([key, value]) => [key, typeof value === 'string' ? renderString(value, context) : value])) as T)

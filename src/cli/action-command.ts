@@ -4,6 +4,7 @@ import {closest} from 'fastest-levenshtein'
 import type {CatalogEntry} from '../actions/catalog.js'
 import {flagNameOf} from '../actions/input-names.js'
 import type {InputSchema} from '../actions/manifest.js'
+import {formatMoney} from '../actions/money.js'
 import {ExitCode, IdpError} from '../errors.js'
 import {IdpCommand, unknownFlagError} from './base-command.js'
 import type {ActionFlags} from './run-action.js'
@@ -13,38 +14,64 @@ export const actionFlags = {
   values: Flags.string({description: 'Read inputs from a YAML or JSON file, or - for standard input. Flags win over it.', helpValue: '<file|->'}),
   yes: Flags.boolean({char: 'y', description: 'Submit without asking for confirmation.'}),
   'dry-run': Flags.boolean({description: 'Show the plan and the file diff, then stop: nothing is written anywhere.', default: false}),
-  'no-input': Flags.boolean({description: 'Never prompt; missing inputs are errors. Also IDP_NO_INPUT=1 or CI=true.'}),
+  'no-input': Flags.boolean({description: 'Never prompt; missing inputs are errors. CI=true has the same effect.', env: 'IDP_NO_INPUT'}),
   branch: Flags.string({description: "Branch to propose the change on, instead of the action's own name for it.", helpValue: '<name>'}),
-  wait: Flags.boolean({description: 'After the pull request is open, follow its checks and approvals until it is merged or needs a person (exit 8 while approval is missing).'}),
+  wait: Flags.boolean({
+    description:
+      'After the pull request is open, follow its checks and approvals until it is merged or needs a person (exit 8 while approval is missing). Checks every 10 s and gives up after 30 min; IDP_WAIT_INTERVAL_MS and IDP_WAIT_TIMEOUT_MS change both, in milliseconds.',
+  }),
 }
 
 /** Builds the oclif flags of an action's inputs: enum values become flag options. */
 export function inputFlags(entry: CatalogEntry): Interfaces.FlagInput {
   const flags: Interfaces.FlagInput = {}
   for (const [name, schema] of Object.entries(entry.inputs)) {
-    flags[flagNameOf(name)] = inputFlag(schema, entry.required.includes(name))
+    flags[flagNameOf(name)] = inputFlag(schema, flagDescription(entry, name))
   }
 
   return flags
 }
 
-function inputFlag(schema: InputSchema, required: boolean) {
-  const description = flagDescription(schema, required)
+function inputFlag(schema: InputSchema, description: string) {
   if (schema.type === 'boolean') return Flags.boolean({description, allowNo: true})
-  if (schema.type === 'array') return Flags.string({description, multiple: true, helpValue: '<value>'})
+  // Non-greedy: each value needs its own flag (`--tags a --tags b`), so an argument after the
+  // flag's value, such as an action name, is never taken as one more value.
+  if (schema.type === 'array') return Flags.string({description, multiple: true, multipleNonGreedy: true, helpValue: '<value>'})
   const options = schema.enum?.map(String)
   return Flags.string({description, options, helpValue: options ? undefined : `<${schema.type === 'string' ? 'value' : schema.type}>`})
 }
 
-function flagDescription(schema: InputSchema, required: boolean): string {
+/**
+ * Describes an input flag: the input's description, its values with their labels and monthly
+ * prices, its bounds, and its default or that it is required.
+ */
+function flagDescription(entry: CatalogEntry, name: string): string {
+  const schema = entry.inputs[name]
+  const prices = entry.prices?.byInput[name]
   const parts = [schema.description ?? schema.title ?? '']
-  if (schema.enum && schema.enumNames) {
-    parts.push(`Values: ${schema.enum.map((value, index) => `${String(value)} (${schema.enumNames![index]})`).join(', ')}.`)
+  if (schema.enum && (schema.enumNames || prices)) {
+    const values = schema.enum.map((value, index) => {
+      const details = [schema.enumNames?.[index], prices?.[String(value)] === undefined ? undefined : `${formatMoney(prices[String(value)], entry.prices!.currency)}/month`]
+      return `${String(value)} (${details.filter(Boolean).join(', ')})`
+    })
+    parts.push(`Values: ${values.join(', ')}.`)
+    if (prices && entry.prices?.explanation) parts.push(entry.prices.explanation)
   }
 
+  if (schema.minimum !== undefined && schema.maximum !== undefined) parts.push(`From ${schema.minimum} to ${schema.maximum}.`)
+  else if (schema.minimum !== undefined) parts.push(`At least ${schema.minimum}.`)
+  else if (schema.maximum !== undefined) parts.push(`At most ${schema.maximum}.`)
+
   if (schema.default !== undefined) parts.push(`Default: ${typeof schema.default === 'string' ? schema.default.replace(/^\$\{\{\s*(.*?)\s*\}\}$/, 'from $1') : JSON.stringify(schema.default)}.`)
-  else if (required) parts.push('Required.')
+  else if (entry.required.includes(name)) parts.push('Required.')
   return parts.filter(Boolean).join(' ')
+}
+
+/** Describes `--branch` with the action's own branch name, its placeholders shown as `<flag>`. */
+function branchFlag(entry: CatalogEntry) {
+  const template = entry.branch?.replaceAll(/\$\{\{\s*inputs\.(\w+)\s*\}\}/g, (_, input: string) => `<${flagNameOf(input)}>`)
+  const description = template ? `Branch to propose the change on. Default: ${template}.` : actionFlags.branch.description!
+  return Flags.string({description, helpValue: '<name>'})
 }
 
 /** Reads input values from parsed flags, keyed by input name. */
@@ -60,7 +87,7 @@ export function inputValuesFromFlags(entry: CatalogEntry, flags: Record<string, 
 
 /** Creates the command class for one action, such as `idp db create`. */
 export function createActionCommand(entry: CatalogEntry): typeof IdpCommand {
-  const flags = {...actionFlags, ...inputFlags(entry)}
+  const flags = {...actionFlags, branch: branchFlag(entry), ...inputFlags(entry)}
   return class ActionCommand extends IdpCommand {
     static override summary = entry.title
     static override description = entry.description ?? entry.title
@@ -103,10 +130,15 @@ export async function parseActionFlags(command: IdpCommand, entry: CatalogEntry,
 }
 
 /**
- * Finds ACTION in the arguments of a command that takes an action's flags after it: the first
- * argument that is neither a flag nor the value of one of `flagsWithValues`.
+ * Finds ACTION in the arguments of a command that takes an action's flags after it. The first
+ * argument that names an action in `entries` wins, because an input flag before ACTION takes a
+ * value that only the action defines (`idp run --size small db-create`). Without such an
+ * argument it is the first one that is neither a flag nor the value of one of `flagsWithValues`,
+ * so that an unknown name is reported as one.
  */
-export function actionNameIndex(argv: string[], flagsWithValues: ReadonlySet<string>): number {
+export function actionNameIndex(argv: string[], flagsWithValues: ReadonlySet<string>, entries: CatalogEntry[] = []): number {
+  const named = argv.findIndex((argument) => entries.some((entry) => entry.name === argument))
+  if (named !== -1) return named
   for (let index = 0; index < argv.length; index++) {
     const argument = argv[index]
     if (flagsWithValues.has(argument)) index++
@@ -156,7 +188,11 @@ function suggestValue(value: string, allowed: string[]): string {
   return allowed.find((option) => option.toLowerCase().startsWith(lowered)) ?? closest(value, allowed)
 }
 
-function exampleLines(entry: CatalogEntry): string[] {
+/**
+ * Builds the help examples of an action command. The values of required inputs are
+ * placeholders: an enum's first value, or `my-<input>` for a string.
+ */
+function exampleLines(entry: CatalogEntry): Array<{description: string; command: string}> {
   const required = entry.required.map((name) => {
     const schema = entry.inputs[name]
     let value = '1'
@@ -164,5 +200,10 @@ function exampleLines(entry: CatalogEntry): string[] {
     else if (schema.type === 'string') value = `my-${name}`
     return `--${flagNameOf(name)} ${value}`
   })
-  return [`<%= config.bin %> ${entry.command}`, `<%= config.bin %> ${entry.command} ${required.join(' ')} --yes`, `<%= config.bin %> ${entry.command} --values request.yaml --dry-run`]
+  const command = `<%= config.bin %> ${entry.command}`
+  return [
+    {description: 'On a terminal, ask for each missing input, then for confirmation. Without one, it names the missing flags (exit 2).', command},
+    {description: 'Submit without asking.', command: `${command} ${required.join(' ')} --yes`},
+    {description: 'Read the inputs from a file and show the plan and the file diff, writing nothing.', command: `${command} --values request.yaml --dry-run`},
+  ]
 }

@@ -1,7 +1,8 @@
-import {Command, Flags} from '@oclif/core'
+import {Command, Flags, type Interfaces} from '@oclif/core'
 import {closest} from 'fastest-levenshtein'
 
 import {ExitCode, IdpError, formatProblem} from '../errors.js'
+import {applyBooleanVariables} from './environment.js'
 import type {TerminalCapabilities} from './terminal.js'
 
 /** Matches ANSI escape sequences, which oclif puts into some of its parse errors. */
@@ -38,6 +39,21 @@ export abstract class IdpCommand extends Command {
     return this.terminal
   }
 
+  /**
+   * Parses the flags as oclif does, then reads the boolean flags that name an environment
+   * variable strictly: an invalid value is a usage error naming the variable.
+   */
+  protected override async parse<F extends Record<string, unknown>, B extends Record<string, unknown>, A extends Record<string, unknown>>(
+    options?: Interfaces.Input<F, B, A>,
+    argv?: string[],
+  ): Promise<Interfaces.ParserOutput<F, B, A>> {
+    const output = await super.parse(options, argv)
+    const definitions = {...(options ?? (this.constructor as typeof Command)).flags, ...IdpCommand.baseFlags}
+    const given = new Set(output.raw.flatMap((token) => (token.type === 'flag' ? [token.flag] : [])))
+    applyBooleanVariables(definitions as Record<string, {type: string; env?: string}>, output.flags, given, process.env)
+    return output
+  }
+
   /** Uses capabilities detected with the command's own flags, such as `--no-input`. */
   useTerminal(terminal: TerminalCapabilities): void {
     this.terminal = terminal
@@ -68,7 +84,8 @@ export abstract class IdpCommand extends Command {
       return
     }
 
-    const chalk = (await this.capabilities()).stderr
+    // Detecting the terminal fails on an invalid IDP_NO_INPUT, which may be the error reported here.
+    const chalk = (await this.capabilities().catch(() => undefined))?.stderr ?? new (await import('chalk')).Chalk({level: 0})
     const lines = [`${chalk.red('Error:')} ${failure.message}`]
     for (const problem of failure.problems) lines.push(`  ${formatProblem(problem)}`)
     if (failure.hint) lines.push(`${chalk.bold('Next:')} ${failure.hint}`)

@@ -23,27 +23,33 @@ export class TerminalProgress implements Progress {
   }
 
   warn(message: string): void {
-    const line = `${this.chalk.yellow('!')} ${message}\n`
-    if (this.spinner?.isSpinning) {
-      // Clear the spinner line, print the warning above it, and draw the spinner again, so
-      // the warning appears once and is not overwritten (tested in progress.test.ts).
-      this.spinner.clear()
-      this.stream.write(line)
-      this.spinner.render()
-      return
-    }
-
-    this.stream.write(line)
+    this.printLine(`${this.chalk.yellow('!')} ${message}`)
   }
 
   info(message: string): void {
-    this.stream.write(`${this.chalk.dim('•')} ${message}\n`)
+    this.printLine(`${this.chalk.dim('•')} ${message}`)
   }
 
   /** Stops any running spinner, for example before an error message is printed. */
   stop(): void {
     if (this.spinner?.isSpinning) this.spinner.stop()
     this.spinner = undefined
+  }
+
+  /**
+   * Prints a line above a running spinner: the spinner line is cleared, the line written, and
+   * the spinner drawn again below it, so the line appears once and is not overwritten.
+   */
+  private printLine(text: string): void {
+    const line = `${text}\n`
+    if (!this.spinner?.isSpinning) {
+      this.stream.write(line)
+      return
+    }
+
+    this.spinner.clear()
+    this.stream.write(line)
+    this.spinner.render()
   }
 
   private spinnerStep(text: string): StepProgress {

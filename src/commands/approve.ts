@@ -11,9 +11,9 @@ export default class Approve extends IdpCommand {
   ].join('\n\n')
 
   static override examples = [
-    '<%= config.bin %> approve https://github.com/acme/infrastructure/pull/42',
-    '<%= config.bin %> approve acme/infrastructure#42 --yes',
-    '<%= config.bin %> approve 20261204-203015-3f9a1c',
+    {description: 'Show what the policy checks on pull request 42, then ask before approving it. Without a terminal it cannot ask, so it stops (exit 2): add --yes.', command: '<%= config.bin %> approve https://github.com/acme/infrastructure/pull/42'},
+    {description: 'Approve without asking.', command: '<%= config.bin %> approve acme/infrastructure#42 --yes'},
+    {description: 'Approve the pull request of a run, found by its id in the run journals on this machine. Without a terminal it cannot ask (exit 2).', command: '<%= config.bin %> approve 20261204-203015-3f9a1c'},
   ]
 
   static override args = {request: Args.string({description: 'Pull request URL, owner/name#number, a number in the configured repository, or a run id.', required: true})}

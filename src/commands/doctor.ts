@@ -10,7 +10,10 @@ export default class Doctor extends IdpCommand {
     'Exit code 0 when no check failed (warnings allowed), 1 when one failed.',
   ].join('\n\n')
 
-  static override examples = ['<%= config.bin %> doctor', '<%= config.bin %> doctor --json']
+  static override examples = [
+    {description: 'Check the setup and say what to fix. The exit code is 1 when a check fails.', command: '<%= config.bin %> doctor'},
+    {description: 'The same checks as one JSON document.', command: '<%= config.bin %> doctor --json'},
+  ]
 
   async run(): Promise<void> {
     const {flags} = await this.parse(Doctor)

@@ -12,10 +12,10 @@ export default class Init extends IdpCommand {
   ].join('\n\n')
 
   static override examples = [
-    '<%= config.bin %> init',
-    '<%= config.bin %> init --team payments --policy',
-    '<%= config.bin %> init --repository acme/infrastructure --team payments',
-    '<%= config.bin %> init --repository https://github.example.com/acme/infrastructure',
+    {description: 'Write .idprc.yaml for the repository in the working folder, asking for your team on a terminal.', command: '<%= config.bin %> init'},
+    {description: 'Also copy the shared approval policy and its test cases into .idp/.', command: '<%= config.bin %> init --team payments --policy'},
+    {description: 'Send the pull requests to acme/infrastructure on github.com.', command: '<%= config.bin %> init --repository acme/infrastructure --team payments'},
+    {description: 'Use a repository on GitHub Enterprise Server, whose API address is derived from the URL.', command: '<%= config.bin %> init --repository https://github.example.com/acme/infrastructure'},
   ]
 
   static override flags = {
@@ -26,7 +26,7 @@ export default class Init extends IdpCommand {
     team: Flags.string({description: 'Your team, written as user.team: the default for inputs such as --team. Asked for when prompting is on.', helpValue: '<name>'}),
     policy: Flags.boolean({description: 'Also write the shared approval policy .idp/approval-policy.yaml and its test cases, copied from the bundled example.'}),
     force: Flags.boolean({description: 'Replace files that exist.'}),
-    'no-input': Flags.boolean({description: 'Never prompt; without --team, user.team is left as a commented example. Also IDP_NO_INPUT=1 or CI=true.'}),
+    'no-input': Flags.boolean({description: 'Never prompt; without --team, user.team is left as a commented example. CI=true has the same effect.', env: 'IDP_NO_INPUT'}),
   }
 
   async run(): Promise<void> {

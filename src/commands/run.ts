@@ -7,22 +7,24 @@ import {ExitCode, IdpError} from '../errors.js'
 export default class Run extends IdpCommand {
   static override summary = 'Run any action by its name, with the same flags as its own command.'
   static override description = 'Runs the action named ACTION from the catalog. `idp run db-create --name orders-db` is the same as `idp db create --name orders-db`.'
-  static override examples = ['<%= config.bin %> run db-create --name orders-db --environment dev --size small --team payments --yes']
+  static override examples = [
+    {description: 'Run the action db-create by name, as idp db create does.', command: '<%= config.bin %> run db-create --name orders-db --environment dev --size small --team payments --yes'},
+  ]
   static override args = {action: Args.string({description: 'Action name, as listed by `idp actions list`.', required: true})}
   static override flags = actionFlags
   // The action's own flags are known only once ACTION is read, so parsing happens in two passes.
   static override strict = false
 
   async run(): Promise<void> {
-    const nameIndex = actionNameIndex(this.argv, FLAGS_WITH_VALUES)
-    const name = nameIndex === -1 ? undefined : this.argv[nameIndex]
-    if (name === undefined) {
+    const {loadConfig} = await import('../config/config.js')
+    const config = await loadConfig({file: flagValue(this.argv, '--config')})
+    const {entries} = readCatalog(config.catalog)
+    const nameIndex = actionNameIndex(this.argv, FLAGS_WITH_VALUES, entries)
+    if (nameIndex === -1) {
       throw new IdpError('Missing the action name', {code: 'USAGE_INVALID', exitCode: ExitCode.usage, hint: 'Run `idp actions list` to see the action names, then `idp run <name>`.'})
     }
 
-    const {loadConfig} = await import('../config/config.js')
-    const config = await loadConfig({file: flagValue(this.argv, '--config')})
-    const entry = requireAction(readCatalog(config.catalog).entries, name)
+    const entry = requireAction(entries, this.argv[nameIndex])
 
     const {flags} = await parseActionFlags(this, entry, this.argv.filter((_, index) => index !== nameIndex))
     await runParsedAction(this, entry, flags)

@@ -3,7 +3,10 @@ import {IdpCommand} from '../../cli/base-command.js'
 
 export default class ActionsList extends IdpCommand {
   static override summary = 'List the actions in the catalog, with their commands.'
-  static override examples = ['<%= config.bin %> actions list', '<%= config.bin %> actions list --json']
+  static override examples = [
+    {description: 'List the actions of the bundled catalog and of the configured catalog folders.', command: '<%= config.bin %> actions list'},
+    {description: 'The same list as one JSON document, for scripts.', command: '<%= config.bin %> actions list --json'},
+  ]
 
   async run(): Promise<void> {
     const {flags} = await this.parse(ActionsList)

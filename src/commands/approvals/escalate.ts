@@ -12,9 +12,9 @@ export default class ApprovalsEscalate extends IdpCommand {
   ].join('\n\n')
 
   static override examples = [
-    '<%= config.bin %> approvals escalate --repository acme/infrastructure',
-    '<%= config.bin %> approvals escalate --dry-run',
-    '<%= config.bin %> approvals escalate --json',
+    {description: 'Notify the escalation targets of the pull requests in acme/infrastructure whose approval waited past its SLA.', command: '<%= config.bin %> approvals escalate --repository acme/infrastructure'},
+    {description: 'Show what would be escalated, and change nothing.', command: '<%= config.bin %> approvals escalate --dry-run'},
+    {description: 'Report the escalations as one JSON document.', command: '<%= config.bin %> approvals escalate --json'},
   ]
 
   static override flags = {

@@ -24,9 +24,9 @@ export default class PolicyCheck extends IdpCommand {
   ].join('\n\n')
 
   static override examples = [
-    '<%= config.bin %> policy check db-create --name orders-db --environment production --size large --team payments',
-    '<%= config.bin %> policy check db-create --values request.yaml --explain',
-    '<%= config.bin %> policy check db-create --environment dev --size small --name a-db --team t --policy ./approval-policy.yaml --json',
+    {description: 'Show the decision on a production request, without submitting it.', command: '<%= config.bin %> policy check db-create --name orders-db --environment production --size large --team payments'},
+    {description: 'Read the inputs from a file, and say for each rule that did not match why not.', command: '<%= config.bin %> policy check db-create --values request.yaml --explain'},
+    {description: 'Evaluate a working copy of the policy and print the decision as JSON.', command: '<%= config.bin %> policy check db-create --environment dev --size small --name a-db --team t --policy ./approval-policy.yaml --json'},
   ]
 
   static override args = {action: Args.string({description: 'Action name, as listed by `idp actions list`.', required: true})}
@@ -38,10 +38,7 @@ export default class PolicyCheck extends IdpCommand {
     const {loadConfig} = await import('../../config/config.js')
     const config = await loadConfig({file: flagValue(this.argv, '--config')})
     const {entries} = readCatalog(config.catalog)
-    // An input flag before the action name takes a value that is not an action: the first
-    // argument that names an action wins, then the first that is no flag's value.
-    const named = this.argv.findIndex((argument) => entries.some((entry) => entry.name === argument))
-    const nameIndex = named === -1 ? actionNameIndex(this.argv, FLAGS_WITH_VALUES) : named
+    const nameIndex = actionNameIndex(this.argv, FLAGS_WITH_VALUES, entries)
     if (nameIndex === -1) {
       throw new IdpError('Missing the action name', {code: 'USAGE_INVALID', exitCode: ExitCode.usage, hint: 'Run `idp actions list` to see the action names, then `idp policy check <name> --<input> <value> ...`.'})
     }

@@ -11,9 +11,9 @@ export default class PolicyTest extends IdpCommand {
   ].join('\n\n')
 
   static override examples = [
-    '<%= config.bin %> policy test',
-    '<%= config.bin %> policy test .idp/approval-policy.tests.yaml --require-coverage',
-    '<%= config.bin %> policy test cases/*.yaml --json',
+    {description: 'Run the cases of the configured policy, or of .idp/approval-policy.yaml.', command: '<%= config.bin %> policy test'},
+    {description: 'Also fail when a rule of the policy is matched by no case.', command: '<%= config.bin %> policy test .idp/approval-policy.tests.yaml --require-coverage'},
+    {description: 'Run several case files and report as one JSON document.', command: '<%= config.bin %> policy test cases/*.yaml --json'},
   ]
 
   static override args = {files: Args.string({description: 'Case files to run.', required: false})}

@@ -12,15 +12,15 @@ export default class PolicyVerify extends IdpCommand {
   ].join('\n\n')
 
   static override examples = [
-    '<%= config.bin %> policy verify 42 --repository acme/infrastructure',
-    'GITHUB_EVENT_PATH=event.json GITHUB_REPOSITORY=acme/infrastructure <%= config.bin %> policy verify',
-    '<%= config.bin %> policy verify 42 --no-status --json',
+    {description: 'Judge pull request 42 against the policy on its base branch and report the commit status idp/policy (exit 8 while approval is missing).', command: '<%= config.bin %> policy verify 42 --repository acme/infrastructure'},
+    {description: 'In a GitHub Actions job, which sets these variables, the pull request comes from the event (exit 8 while approval is missing).', command: 'GITHUB_EVENT_PATH=event.json GITHUB_REPOSITORY=acme/infrastructure <%= config.bin %> policy verify'},
+    {description: 'Print the judgement as JSON and report no commit status (exit 8 while approval is missing).', command: '<%= config.bin %> policy verify 42 --no-status --json'},
   ]
 
   static override args = {pullRequest: Args.string({description: 'Pull request number; default: the pull request of the GitHub Actions event (GITHUB_EVENT_PATH).', required: false})}
   static override flags = {
     ...repositoryFlags,
-    status: Flags.boolean({description: 'Report the commit status idp/policy on the head commit.', default: true, allowNo: true}),
+    status: Flags.boolean({description: 'Report the commit status idp/policy on the head commit. On by default, and --no-status only prints the decision.', default: true, allowNo: true}),
     'require-request': Flags.boolean({description: 'Fail pull requests that record no idp request, instead of passing them as not managed by idp.'}),
   }
 

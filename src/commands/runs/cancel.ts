@@ -10,7 +10,9 @@ export default class RunsCancel extends IdpCommand {
     'Closes the pull request the run opened and deletes its branch, but only a branch whose last commit this run made: a branch someone else pushed to is kept. The journal is marked cancelled.'
 
   static override args = runIdArgs
-  static override examples = ['<%= config.bin %> runs cancel 20261204-203015-3f9a1c']
+  static override examples = [
+    {description: 'Close the pull request of a run and delete its branch.', command: '<%= config.bin %> runs cancel 20261204-203015-3f9a1c'},
+  ]
 
   async run(): Promise<void> {
     const {args} = await this.parse(RunsCancel)

@@ -11,7 +11,10 @@ export default class RunsEdit extends IdpCommand {
 
   static override args = runIdArgs
   static override flags = actionFlags
-  static override examples = ['<%= config.bin %> runs edit 20261204-203015-3f9a1c', '<%= config.bin %> runs edit 20261204-203015-3f9a1c --size medium --yes']
+  static override examples = [
+    {description: "Ask for the inputs again on a terminal, with the run's answers as defaults. Without a terminal nothing changes.", command: '<%= config.bin %> runs edit 20261204-203015-3f9a1c'},
+    {description: 'Change the size, then commit the new version and update the pull request without asking.', command: '<%= config.bin %> runs edit 20261204-203015-3f9a1c --size medium --yes'},
+  ]
   // The action's flags are known only once the run is read, so parsing happens in two passes.
   static override strict = false
 

@@ -2,7 +2,10 @@ import {IdpCommand} from '../../cli/base-command.js'
 
 export default class RunsList extends IdpCommand {
   static override summary = 'List submitted runs, most recent first, with their status and pull request.'
-  static override examples = ['<%= config.bin %> runs list', '<%= config.bin %> runs list --json']
+  static override examples = [
+    {description: 'List the runs submitted from this machine, newest first.', command: '<%= config.bin %> runs list'},
+    {description: 'The same list as one JSON document.', command: '<%= config.bin %> runs list --json'},
+  ]
 
   async run(): Promise<void> {
     await this.parse(RunsList)

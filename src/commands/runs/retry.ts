@@ -8,7 +8,9 @@ export default class RunsRetry extends IdpCommand {
     'Plans the run again from its journal (same action, inputs and branch), then delivers it: the branch, commit and pull request that the run already created are found by the request fingerprint and reused, so nothing is duplicated.'
 
   static override args = runIdArgs
-  static override examples = ['<%= config.bin %> runs retry 20261204-203015-3f9a1c']
+  static override examples = [
+    {description: 'Finish a failed or interrupted run. A finished run is reported as it is.', command: '<%= config.bin %> runs retry 20261204-203015-3f9a1c'},
+  ]
 
   async run(): Promise<void> {
     const {args, flags} = await this.parse(RunsRetry)

@@ -7,7 +7,10 @@ import type {Decision} from '../../policy/index.js'
 export default class RunsShow extends IdpCommand {
   static override summary = 'Show one run: its inputs, plan, steps, errors and links.'
   static override args = runIdArgs
-  static override examples = ['<%= config.bin %> runs show 20261204-203015-3f9a1c', '<%= config.bin %> runs show 20261204-2030 --json']
+  static override examples = [
+    {description: "Show a run's inputs, steps and pull request.", command: '<%= config.bin %> runs show 20261204-203015-3f9a1c'},
+    {description: 'Find a run by the start of its id and print it as JSON.', command: '<%= config.bin %> runs show 20261204-2030 --json'},
+  ]
 
   async run(): Promise<void> {
     const {args} = await this.parse(RunsShow)

@@ -8,7 +8,9 @@ export default class RunsWatch extends IdpCommand {
     'Reads the pull request the run opened until it is merged or closed, or until it needs a person: failed checks, missing approvals (exit 8), or ready to merge. Approvals count only on the current head commit, from members of the required team, and never from the author unless the policy allows it.'
 
   static override args = runIdArgs
-  static override examples = ['<%= config.bin %> runs watch 20261204-203015-3f9a1c']
+  static override examples = [
+    {description: "Follow a run's pull request until it is merged or needs a person (exit 8 while approval is missing).", command: '<%= config.bin %> runs watch 20261204-203015-3f9a1c'},
+  ]
 
   async run(): Promise<void> {
     const {args} = await this.parse(RunsWatch)
