@@ -210,7 +210,8 @@ async function settledInOrder<T extends readonly unknown[]>(reads: {[K in keyof 
  * that running the same request again finds what the first run created.
  */
 export function requestFingerprint(action: string, inputs: Record<string, unknown>, target: DeliveryTarget): string {
-  const canonical = JSON.stringify({action, inputs: Object.fromEntries(Object.entries(inputs).sort(([a], [b]) => a.localeCompare(b))), target: target.summary})
+  // Code-unit order, the same on every machine whatever its locale.
+  const canonical = JSON.stringify({action, inputs: Object.fromEntries(Object.entries(inputs).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))), target: target.summary})
   return createHash('sha256').update(canonical).digest('hex').slice(0, 16)
 }
 

@@ -42,7 +42,8 @@ export async function listRuns(dir: string): Promise<JournalEntry[]> {
     if (isJournal(entry)) entries.push(entry)
   }
 
-  return entries.sort((a, b) => b.createdAt.localeCompare(a.createdAt))
+  // Newest first; the times are ISO 8601, so text order is time order.
+  return entries.sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : 0))
 }
 
 /** Finds one run by its id or by a prefix of it that matches only that run. */
