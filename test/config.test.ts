@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict'
 import {join} from 'node:path'
+import {globalConfigSearchPlaces} from 'cosmiconfig'
 
-import {loadConfig} from '../src/config/config.js'
+import {GLOBAL_SEARCH_PLACES, loadConfig, mayFindConfigFile, META_SEARCH_PLACES, SEARCH_PLACES} from '../src/config/config.js'
 import {IdpError} from '../src/errors.js'
 import {tempDir, type TempDir} from './support/temp.js'
 
@@ -182,5 +183,62 @@ describe('configuration loading', () => {
       error.problems.map((problem) => [problem.file, problem.line, problem.column]),
       [[file, 2, 30]],
     )
+  })
+})
+
+describe('configuration search shortcut', () => {
+  let dir: TempDir
+  let env: NodeJS.ProcessEnv
+  const startDir = process.cwd()
+
+  beforeEach(() => {
+    dir = tempDir('config-shortcut')
+    env = {XDG_CONFIG_HOME: join(dir.path, 'xdg')}
+    dir.write('repo/.git/HEAD', '')
+    dir.write('repo/services/orders/README.md', '')
+    // cosmiconfig reads its own settings in the process's working folder, so the test runs from
+    // an empty folder rather than from this repository, whose package.json would count.
+    process.chdir(join(dir.path, 'repo', 'services', 'orders'))
+  })
+  afterEach(() => {
+    process.chdir(startDir)
+    dir.cleanup()
+  })
+
+  const cwd = () => join(dir.path, 'repo', 'services', 'orders')
+
+  it('skips cosmiconfig only when no file exists where it looks', async () => {
+    assert.equal(mayFindConfigFile(cwd(), env), false)
+    assert.deepEqual(await loadConfig({cwd: cwd(), env}), {catalog: [], target: {}, user: {}, sources: []})
+  })
+
+  it('lists the global places cosmiconfig searches', () => {
+    assert.deepEqual([...GLOBAL_SEARCH_PLACES].sort(), [...globalConfigSearchPlaces].sort())
+  })
+
+  for (const place of SEARCH_PLACES) {
+    it(`searches when ${place} exists in a folder up to the repository root`, () => {
+      dir.write(`repo/services/${place}`, '')
+      assert.equal(mayFindConfigFile(cwd(), env), true)
+    })
+  }
+
+  for (const place of GLOBAL_SEARCH_PLACES) {
+    it(`searches when the global ${place} exists`, () => {
+      dir.write(`xdg/idp/${place}`, '')
+      assert.equal(mayFindConfigFile(cwd(), env), true)
+    })
+  }
+
+  for (const place of META_SEARCH_PLACES) {
+    it(`searches when cosmiconfig's own ${place} exists in the working folder`, () => {
+      dir.write(`repo/services/orders/${place}`, '')
+      assert.equal(mayFindConfigFile(cwd(), env), true)
+    })
+  }
+
+  it('does not look above the repository root', () => {
+    dir.write('.idprc.yaml', 'user: {team: payments}\n')
+    assert.equal(mayFindConfigFile(cwd(), env), false)
   })
 })

@@ -1,4 +1,4 @@
-import {cosmiconfig, defaultLoaders, type CosmiconfigResult, type Loader} from 'cosmiconfig'
+import type {CosmiconfigResult, Loader} from 'cosmiconfig'
 import {spawnSync} from 'node:child_process'
 import {existsSync} from 'node:fs'
 import {homedir} from 'node:os'
@@ -69,13 +69,14 @@ export const SEARCH_PLACES = [
 export async function loadConfig(options: LoadConfigOptions = {}): Promise<IdpConfig> {
   const env = options.env ?? process.env
   const cwd = resolve(options.cwd ?? process.cwd())
-  const explorer = createExplorer(cwd)
-
-  const results: CosmiconfigResult[] = []
   const userFile = userConfigFile(env)
+  const explicit = options.file ?? env.IDP_CONFIG
+  if (!userFile && !explicit && !mayFindConfigFile(cwd, env)) return mergeConfigs([])
+
+  const explorer = await createExplorer(cwd)
+  const results: CosmiconfigResult[] = []
   if (userFile) results.push(await loadFile(() => explorer.load(userFile), userFile))
 
-  const explicit = options.file ?? env.IDP_CONFIG
   if (explicit) {
     const file = resolve(cwd, explicit)
     if (!existsSync(file)) {
@@ -99,7 +100,8 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<IdpCo
  * Creates the cosmiconfig explorer. cosmiconfig reads package.json in the working folder as it
  * is created, so a broken package.json is reported here, as a configuration error.
  */
-function createExplorer(cwd: string) {
+async function createExplorer(cwd: string) {
+  const {cosmiconfig, defaultLoaders} = await import('./cosmiconfig.js')
   try {
     return cosmiconfig(MODULE_NAME, {
       searchPlaces: SEARCH_PLACES,
@@ -133,6 +135,35 @@ function describeLoadError(error: unknown): string {
   const lines = (error instanceof Error ? error.message : String(error)).split('\n').map((line) => line.trim()).filter(Boolean)
   const first = lines[0] ?? 'unknown error'
   return first.endsWith(':') && lines.length > 1 ? `${first} ${lines.at(-1)}` : first
+}
+
+// What cosmiconfig reads besides SEARCH_PLACES: its global configuration folder (env-paths'
+// config folder: XDG_CONFIG_HOME or ~/.config on Linux, ~/Library/Preferences on macOS,
+// %APPDATA%\<name>\Config on Windows), and its own settings in the working folder.
+export const GLOBAL_SEARCH_PLACES = ['config', 'config.json', 'config.yaml', 'config.yml', 'config.js', 'config.ts', 'config.cjs', 'config.mjs']
+export const META_SEARCH_PLACES = ['package.json', 'package.yaml', '.config/config.json', '.config/config.yaml', '.config/config.yml', '.config/config.js', '.config/config.ts', '.config/config.cjs', '.config/config.mjs']
+
+/**
+ * Checks whether any file exists that the configuration search could read. Importing
+ * cosmiconfig costs about 4 ms, and most runs, `--help` among them, happen where there is no
+ * configuration at all, so the search is skipped when every place it looks at is empty. The
+ * check errs towards searching: a file here that cosmiconfig ignores costs only those 4 ms.
+ */
+export function mayFindConfigFile(cwd: string, env: NodeJS.ProcessEnv): boolean {
+  const exists = (dir: string, places: string[]) => places.some((place) => existsSync(join(dir, place)))
+  const stopDir = projectRoot(cwd)
+  for (let dir = cwd; ; dir = dirname(dir)) {
+    if (exists(dir, SEARCH_PLACES)) return true
+    if (dir === stopDir || dirname(dir) === dir) break
+  }
+
+  const globalDirs = [
+    join(xdgDir(env, 'XDG_CONFIG_HOME'), MODULE_NAME),
+    join(xdgDir(process.env, 'XDG_CONFIG_HOME'), MODULE_NAME),
+    join(homedir(), 'Library', 'Preferences', MODULE_NAME),
+    ...(process.env.APPDATA ? [join(process.env.APPDATA, MODULE_NAME, 'Config')] : []),
+  ]
+  return globalDirs.some((dir) => exists(dir, GLOBAL_SEARCH_PLACES)) || exists(cwd, META_SEARCH_PLACES) || exists(process.cwd(), META_SEARCH_PLACES)
 }
 
 /**
