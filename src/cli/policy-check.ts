@@ -14,7 +14,7 @@ import {printJson} from './json-output.js'
 import {formatDecision} from './plan-view.js'
 import {choosePolicies, decide, describePolicySource, sharedPolicyPath, type PolicyChoice} from './policy-source.js'
 import {TerminalProgress} from './progress.js'
-import {requesterOf} from './run-action.js'
+import {readGitUserName, requesterOf} from './run-action.js'
 import {createTarget} from './targets.js'
 import type {TerminalCapabilities} from './terminal.js'
 import {readValues} from './values.js'
@@ -50,7 +50,7 @@ export async function checkPolicy(options: CheckPolicyOptions): Promise<void> {
     user: config.user,
     usage: {command: `idp policy check ${entry.name}`, neverPrompts: true},
   })
-  const requester = requesterOf(config, inputs)
+  const requester = requesterOf(config, inputs, undefined, config.user.name === undefined ? await readGitUserName() : undefined)
   const prepared = prepareRequest(loaded, inputs, {user: config.user, requester, runId: 'policy-check'})
 
   const choice: PolicyChoice =

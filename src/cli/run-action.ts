@@ -1,4 +1,4 @@
-import {execFileSync} from 'node:child_process'
+import {execFile} from 'node:child_process'
 import {userInfo} from 'node:os'
 import {isDeepStrictEqual} from 'node:util'
 
@@ -77,6 +77,8 @@ export async function runAction(options: RunActionOptions): Promise<void> {
   const progress = new TerminalProgress(process.stderr, terminal.animate && !flags.json, terminal.stderr)
 
   const config = await loadConfig({file: flags.config, env})
+  // git answers while the manifest and the policy load.
+  const gitName = config.user.name === undefined ? readGitUserName() : undefined
   const loaded = await loadManifest(options.entry.file)
   const target = await createTarget(config, flags['dry-run'], progress, env)
   const values = flags.values === undefined ? undefined : await readValues(flags.values)
@@ -107,7 +109,7 @@ export async function runAction(options: RunActionOptions): Promise<void> {
     user: config.user,
     // The token's account authors the pull request, so CI takes it for the requester. A
     // failure to read it is reported by the target's other reads.
-    requester: target.login ? async () => requesterOf(config, inputs, await target.login!().catch(() => undefined)) : requesterOf(config, inputs),
+    requester: async () => requesterOf(config, inputs, await target.login?.().catch(() => undefined), await gitName),
     async decider() {
       policies = await choosePolicies(config, target)
       for (const warning of policies.warnings) progress.warn(warning)
@@ -270,12 +272,15 @@ function defaultsOf(loaded: LoadedManifest): Record<string, unknown> {
   return defaults
 }
 
-/** Builds the requester as the policy and the pull request see them, from the configuration's `user`. */
-export function requesterOf(config: IdpConfig, inputs: Record<string, unknown>, account?: string): Requester {
+/**
+ * Builds the requester as the policy and the pull request see them, from the configuration's
+ * `user`, the token's `account` and the name in git's configuration (`readGitUserName`).
+ */
+export function requesterOf(config: IdpConfig, inputs: Record<string, unknown>, account?: string, gitName?: string): Requester {
   const login = account ?? config.user.login ?? safeUsername()
   return {
     login,
-    name: config.user.name ?? gitUserName() ?? login,
+    name: config.user.name ?? gitName ?? login,
     team: config.user.team ?? (typeof inputs.team === 'string' ? inputs.team : ''),
     groups: config.user.groups ?? [],
   }
@@ -289,10 +294,9 @@ function safeUsername(): string {
   }
 }
 
-function gitUserName(): string | undefined {
-  try {
-    return execFileSync('git', ['config', '--get', 'user.name'], {encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 2000}).trim() || undefined
-  } catch {
-    return undefined
-  }
+/** Reads `user.name` from git's configuration, or undefined when git has none or fails. */
+export function readGitUserName(): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    execFile('git', ['config', '--get', 'user.name'], {encoding: 'utf8', timeout: 2000}, (error, stdout) => resolve(error ? undefined : stdout.trim() || undefined))
+  })
 }
