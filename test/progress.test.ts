@@ -38,9 +38,9 @@ const count = (lines: string[], line: string) => lines.filter((candidate) => can
 const stripAnsi = (text: string) => text.replaceAll(/\u001B\[[0-9;?]*[A-Za-z]/g, '')
 
 describe('terminal progress', () => {
-  it('prints one line per state change without a terminal (FC20)', () => {
+  it('prints one line per state change without a terminal (FC20)', async () => {
     const stream = terminalStream()
-    const progress = new TerminalProgress(stream, false, plainChalk)
+    const progress = await TerminalProgress.create(stream, false, plainChalk)
     const step = progress.step('Committing 2 files')
     step.update('waiting 3 s for the rate limit')
     step.succeed('Committed abc123')
@@ -50,7 +50,7 @@ describe('terminal progress', () => {
 
   it('shows a warning once while a spinner runs (FC22)', async () => {
     const stream = terminalStream()
-    const progress = new TerminalProgress(stream, true, plainChalk)
+    const progress = await TerminalProgress.create(stream, true, plainChalk)
     const step = progress.step('Opening the pull request')
     await new Promise((resolve) => setTimeout(resolve, 250))
     progress.warn('GitHub secondary rate limit reached: waiting 3 s')
@@ -65,7 +65,7 @@ describe('terminal progress', () => {
 
   it('keeps a warning on screen under the spinner (FC22)', async () => {
     const stream = terminalStream()
-    const progress = new TerminalProgress(stream, true, colourChalk)
+    const progress = await TerminalProgress.create(stream, true, colourChalk)
     const step = progress.step('Committing 2 files')
     await pause(200)
     progress.warn('first warning')
@@ -81,7 +81,7 @@ describe('terminal progress', () => {
 
   it('keeps an information line on screen under the spinner (FC22)', async () => {
     const stream = terminalStream()
-    const progress = new TerminalProgress(stream, true, plainChalk)
+    const progress = await TerminalProgress.create(stream, true, plainChalk)
     const step = progress.step('Waiting for checks')
     await pause(200)
     progress.info('check lint: passed')
@@ -95,7 +95,7 @@ describe('terminal progress', () => {
   it('keeps a line another module writes on screen (FC22)', async () => {
     // A library that writes to stderr itself, as console.error does, bypasses TerminalProgress.
     const stream = terminalStream()
-    const progress = new TerminalProgress(stream, true, plainChalk)
+    const progress = await TerminalProgress.create(stream, true, plainChalk)
     const step = progress.step('Opening the pull request')
     await pause(200)
     stream.write('(node) a warning from a library\n')
@@ -107,9 +107,9 @@ describe('terminal progress', () => {
     assert.equal(screen.at(-1), '✔ Opened pull request #1')
   })
 
-  it('prints warnings between plain step lines in order (FC22)', () => {
+  it('prints warnings between plain step lines in order (FC22)', async () => {
     const stream = terminalStream()
-    const progress = new TerminalProgress(stream, false, plainChalk)
+    const progress = await TerminalProgress.create(stream, false, plainChalk)
     const step = progress.step('Committing')
     progress.warn('rate limit close')
     progress.info('base is main')
@@ -117,9 +117,9 @@ describe('terminal progress', () => {
     assert.equal(stream.text(), '! rate limit close\n• base is main\n✔ Committed abc123\n')
   })
 
-  it('leaves no timer running after a step fails (FC23)', () => {
+  it('leaves no timer running after a step fails (FC23)', async () => {
     const stream = terminalStream()
-    const progress = new TerminalProgress(stream, true, plainChalk)
+    const progress = await TerminalProgress.create(stream, true, plainChalk)
     const before = process.getActiveResourcesInfo().filter((resource) => resource === 'Timeout').length
     progress.step('Committing').fail('Committing failed: POST /repos/acme/infra/git/commits returned 500')
     const after = process.getActiveResourcesInfo().filter((resource) => resource === 'Timeout').length

@@ -39,7 +39,7 @@ export async function checkPolicy(options: CheckPolicyOptions): Promise<void> {
   const {entry, config, flags, terminal} = options
   const env = options.env ?? process.env
   const json = Boolean(flags.json)
-  const progress = new TerminalProgress(process.stderr, terminal.animate && !json, terminal.stderr)
+  const progress = await TerminalProgress.create(process.stderr, terminal.animate && !json, terminal.stderr)
 
   const loaded = await loadManifest(entry.file)
   const values = typeof flags.values === 'string' ? await readValues(flags.values) : undefined

@@ -1,5 +1,5 @@
 import type {ChalkInstance} from 'chalk'
-import ora, {type Ora} from 'ora'
+import type {default as Spinners, Ora} from 'ora'
 
 import type {Progress, StepProgress} from '../actions/progress.js'
 
@@ -11,14 +11,23 @@ import type {Progress, StepProgress} from '../actions/progress.js'
 export class TerminalProgress implements Progress {
   private spinner: Ora | undefined
 
+  /**
+   * Creates the progress of one command. The spinner library is imported only when `animate` is
+   * set, because most runs that print JSON or plain lines never draw a spinner.
+   */
+  static async create(stream: NodeJS.WriteStream, animate: boolean, chalk: ChalkInstance): Promise<TerminalProgress> {
+    return new TerminalProgress(stream, animate ? (await import('ora')).default : undefined, chalk)
+  }
+
+  /** `spinners` draws a spinner per step; without it, each state change is a plain line. */
   constructor(
     private readonly stream: NodeJS.WriteStream,
-    private readonly animate: boolean,
+    private readonly spinners: typeof Spinners | undefined,
     private readonly chalk: ChalkInstance,
   ) {}
 
   step(text: string): StepProgress {
-    if (this.animate) return this.spinnerStep(text)
+    if (this.spinners) return this.spinnerStep(text, this.spinners)
     return this.plainStep(text)
   }
 
@@ -52,9 +61,9 @@ export class TerminalProgress implements Progress {
     this.spinner.render()
   }
 
-  private spinnerStep(text: string): StepProgress {
+  private spinnerStep(text: string, spinners: typeof Spinners): StepProgress {
     this.stop()
-    const spinner = ora({text, stream: this.stream, isEnabled: true, discardStdin: false, color: this.chalk.level > 0 ? 'cyan' : false}).start()
+    const spinner = spinners({text, stream: this.stream, isEnabled: true, discardStdin: false, color: this.chalk.level > 0 ? 'cyan' : false}).start()
     this.spinner = spinner
     const finish = (succeeded: boolean, final?: string) => {
       const symbol = succeeded ? this.chalk.green('✔') : this.chalk.red('✖')

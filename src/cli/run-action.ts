@@ -74,7 +74,7 @@ export interface RunEdit {
 export async function runAction(options: RunActionOptions): Promise<void> {
   const {flags, terminal} = options
   const env = options.env ?? process.env
-  const progress = new TerminalProgress(process.stderr, terminal.animate && !flags.json, terminal.stderr)
+  const progress = await TerminalProgress.create(process.stderr, terminal.animate && !flags.json, terminal.stderr)
 
   const config = await loadConfig({file: flags.config, env})
   // git answers while the manifest and the policy load.

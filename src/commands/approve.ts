@@ -32,7 +32,7 @@ export default class Approve extends IdpCommand {
     const config = await loadConfig({file: flags.config})
     const ref = parsePullRequestRef(args.request, config.target.github?.repository) ?? (await this.runPullRequest(args.request))
     const terminal = await this.capabilities()
-    const progress = new TerminalProgress(process.stderr, terminal.animate && !flags.json, terminal.stderr)
+    const progress = await TerminalProgress.create(process.stderr, terminal.animate && !flags.json, terminal.stderr)
     await approvePullRequest({ref, config, yes: flags.yes, json: flags.json, terminal, progress, env})
   }
 

@@ -41,7 +41,7 @@ export default class ApprovalsEscalate extends IdpCommand {
       import('../../delivery/github-errors.js'),
     ])
     const terminal = await this.capabilities()
-    const progress = new TerminalProgress(process.stderr, terminal.animate && !flags.json, terminal.stderr)
+    const progress = await TerminalProgress.create(process.stderr, terminal.animate && !flags.json, terminal.stderr)
     const config = await loadConfig({file: flags.config})
     const context = await createGateContext(config, flags, progress, env)
     const warnings: string[] = []

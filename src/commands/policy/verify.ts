@@ -36,7 +36,7 @@ export default class PolicyVerify extends IdpCommand {
     ])
     const number = pullRequestNumber(args.pullRequest, env)
     const terminal = await this.capabilities()
-    const progress = new TerminalProgress(process.stderr, terminal.animate && !flags.json, terminal.stderr)
+    const progress = await TerminalProgress.create(process.stderr, terminal.animate && !flags.json, terminal.stderr)
     const config = await loadConfig({file: flags.config})
     const context = await createGateContext(config, flags, progress, env)
 

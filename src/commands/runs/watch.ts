@@ -33,7 +33,7 @@ export default class RunsWatch extends IdpCommand {
 
     const required = requiredApprovalsOf(run)
     const terminal = await this.capabilities()
-    const progress = new TerminalProgress(process.stderr, false, terminal.stderr)
+    const progress = await TerminalProgress.create(process.stderr, false, terminal.stderr)
     const target = await targetOfRun(run.target, process.env)
     const status = await waitForRequest(target, pullRequest, required, progress, waitOptions(process.env))
 
