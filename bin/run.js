@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// `idp --version` is answered here, before oclif loads: it is what scripts and bug reports run
-// first, and it needs nothing but package.json. The line matches oclif's own (`config.userAgent`).
+// This file prints `idp --version` before oclif loads, because scripts and bug reports run it
+// first and it needs nothing but package.json. The line matches oclif's own (`config.userAgent`).
 import {readFileSync} from 'node:fs'
 
 const pjson = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'))
@@ -9,7 +9,7 @@ if (process.argv[2] === '--version') {
   process.stdout.write(`${pjson.name}/${pjson.version} ${process.platform}-${arch} node-${process.version}\n`)
 } else {
   // oclif checks the Node.js version against `engines` with semver as it loads, which costs
-  // about 4 ms of every start; the range is a plain `>=major.minor`, checked here instead.
+  // about 4 ms of every start. The range is a plain `>=major.minor`, so it is checked here instead.
   const [, major, minor] = /^>=(\d+)\.(\d+)$/.exec(pjson.engines.node).map(Number)
   const [nodeMajor, nodeMinor] = process.versions.node.split('.').map(Number)
   if (nodeMajor < major || (nodeMajor === major && nodeMinor < minor)) {

@@ -16,9 +16,9 @@ await build({
   platform: 'node',
   target: 'node20.17',
   chunkNames: 'chunk-[hash]',
-  // jiti loads TypeScript configuration files and carries its own large runtime, and
-  // cosmiconfig asks for the TypeScript compiler for the same files: both stay outside the
-  // bundle, loaded only when such a file is found.
+  // jiti (which loads TypeScript configuration files) and the TypeScript compiler that
+  // cosmiconfig requires for them are large, so they stay outside the bundle and load only
+  // when such a file is found.
   external: ['jiti', 'typescript'],
   // Bundled CommonJS modules (oclif among them) call require, __filename and __dirname.
   banner: {
@@ -30,7 +30,7 @@ await build({
       "const __dirname = idpFileURLToPath(new URL('.', import.meta.url))",
     ].join(';'),
   },
-  // Less text to read and parse at every start; names stay, so stack traces stay readable.
+  // Less text to read and parse at every start. Names are kept, so stack traces stay readable.
   minifyWhitespace: true,
   minifySyntax: true,
   logLevel: 'warning',

@@ -1,15 +1,15 @@
 import {execute} from '@oclif/core'
 
 /**
- * The bundle's entry point: `bin/run.js` imports this module, and package.json points oclif at
- * its exports for the commands, the help class and the hooks, so that one bundled file (plus the
- * chunks its lazy imports need) holds oclif and every command.
+ * Entry point of the bundle. `bin/run.js` imports this module, and package.json points oclif at
+ * its exports for the commands, the help class and the hooks. One bundled file (plus the chunks
+ * of its lazy imports) thus contains oclif and every command.
  */
 export {COMMANDS} from './commands.js'
 export {default as IdpHelp} from './help.js'
 export {default as commandNotFound} from './hooks/command-not-found.js'
 
-/** Runs the command line; `bin` is the URL of `bin/run.js`, from which oclif finds package.json. */
+/** Runs the command line. `bin` is the URL of `bin/run.js`, from which oclif finds package.json. */
 export async function run(bin: string): Promise<void> {
   await execute({dir: bin})
 }

@@ -177,8 +177,8 @@ function locateInLines(value: string, text: string, base: number, offset: number
 }
 
 /**
- * The positions in `text`, for a file whose values came from the quick parser: the yaml package
- * parses it again, with positions, only when a problem is first located.
+ * Returns a lookup of the positions in `text`, for a file whose values came from the quick
+ * parser. The yaml package parses the text again, with positions, when a problem is first located.
  */
 export function lazyPositions(text: string): () => SourcePositions {
   let positions: SourcePositions | undefined

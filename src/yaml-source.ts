@@ -102,10 +102,16 @@ const CORE_SCHEMA = FAILSAFE_SCHEMA.extend({
     new Type('tag:yaml.org,2002:float', {
       kind: 'scalar',
       resolve: (text: string) => /^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$/.test(text),
-      construct: (text: string) => (/inf/i.test(text) ? (text.startsWith('-') ? -Infinity : Infinity) : /nan/i.test(text) ? Number.NaN : Number(text)),
+      construct: constructFloat,
     }),
   ],
 })
+
+function constructFloat(text: string): number {
+  if (/nan/i.test(text)) return Number.NaN
+  if (/inf/i.test(text)) return text.startsWith('-') ? -Infinity : Infinity
+  return Number(text)
+}
 
 /**
  * Parses YAML with js-yaml, several times faster than the yaml package, which then runs only to

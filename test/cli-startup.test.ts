@@ -6,7 +6,7 @@ import {Config} from '@oclif/core'
 import {binPath, runCli, sandboxEnv} from './support/cli.js'
 import {tempDir, type TempDir} from './support/temp.js'
 
-// bin/run.js answers --version before oclif loads and runs everything else from the bundle.
+// bin/run.js prints the version before oclif loads and runs everything else from the bundle.
 describe('start-up paths', () => {
   let dir: TempDir
   let env: NodeJS.ProcessEnv

@@ -5,7 +5,7 @@ import {parse} from 'yaml'
 import {parseYamlText, quickParse} from '../src/yaml-source.js'
 
 // idp parses YAML with js-yaml for speed and falls back to the yaml package, which reports
-// positions; both must read every file to the same values.
+// positions. Both must read every file to the same values.
 describe('quick YAML parsing', () => {
   const scalars = [
     '12', '+12', '-0', '017', '08', '1_000', '0o17', '0o8', '0o', '0x1F', '0X1f', '0x', '-0x1', '+0o7', '0b101',

@@ -19,7 +19,7 @@ export class TerminalProgress implements Progress {
     return new TerminalProgress(stream, animate ? (await import('ora')).default : undefined, chalk)
   }
 
-  /** `spinners` draws a spinner per step; without it, each state change is a plain line. */
+  /** `spinners` draws a spinner per step. Without it, each state change is a plain line. */
   constructor(
     private readonly stream: NodeJS.WriteStream,
     private readonly spinners: typeof Spinners | undefined,

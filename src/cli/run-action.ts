@@ -77,7 +77,7 @@ export async function runAction(options: RunActionOptions): Promise<void> {
   const progress = await TerminalProgress.create(process.stderr, terminal.animate && !flags.json, terminal.stderr)
 
   const config = await loadConfig({file: flags.config, env})
-  // git answers while the manifest and the policy load.
+  // git runs while the manifest and the policy load.
   const gitName = config.user.name === undefined ? readGitUserName() : undefined
   const loaded = await loadManifest(options.entry.file)
   const target = await createTarget(config, flags['dry-run'], progress, env)

@@ -137,9 +137,9 @@ function describeLoadError(error: unknown): string {
   return first.endsWith(':') && lines.length > 1 ? `${first} ${lines.at(-1)}` : first
 }
 
-// What cosmiconfig reads besides SEARCH_PLACES: its global configuration folder (env-paths'
-// config folder: XDG_CONFIG_HOME or ~/.config on Linux, ~/Library/Preferences on macOS,
-// %APPDATA%\<name>\Config on Windows), and its own settings in the working folder.
+// Files cosmiconfig reads besides SEARCH_PLACES: those of its global configuration folder
+// (env-paths' config folder: XDG_CONFIG_HOME or ~/.config on Linux, ~/Library/Preferences on
+// macOS, %APPDATA%\<name>\Config on Windows), and its own settings in the working folder.
 export const GLOBAL_SEARCH_PLACES = ['config', 'config.json', 'config.yaml', 'config.yml', 'config.js', 'config.ts', 'config.cjs', 'config.mjs']
 export const META_SEARCH_PLACES = ['package.json', 'package.yaml', '.config/config.json', '.config/config.yaml', '.config/config.yml', '.config/config.js', '.config/config.ts', '.config/config.cjs', '.config/config.mjs']
 

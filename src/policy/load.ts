@@ -158,7 +158,7 @@ class ProblemList {
   readonly list: Problem[] = []
 
   /**
-   * `positions` finds the file positions, parsed only when a problem is located; it is missing
+   * `positions` finds the file positions, parsed when a problem is first located. It is missing
    * for a policy built in code, whose problems then have no line and column.
    */
   constructor(
