@@ -8,6 +8,7 @@ import {execute} from '@oclif/core'
 export {COMMANDS} from './commands.js'
 export {default as IdpHelp} from './help.js'
 export {default as commandNotFound} from './hooks/command-not-found.js'
+export {default as topicUnderJson} from './hooks/topic-json.js'
 
 /** Runs the command line. `bin` is the URL of `bin/run.js`, from which oclif finds package.json. */
 export async function run(bin: string): Promise<void> {

@@ -27,7 +27,7 @@ describe('start-up paths', () => {
   it('leaves --version after a command to the command', () => {
     const result = runCli(['db', 'create', '--version'], {cwd: dir.path, env})
     assert.equal(result.status, 2)
-    assert.match(result.stderr, /^Error: Unknown flag for idp db create: --version /)
+    assert.match(result.stderr, /^Error: Unknown flag for idp db create: --version\n/)
   })
 
   it('ships no source maps and no per-module copies of the sources in dist/', () => {

@@ -1,5 +1,5 @@
 import {Command, Flags, type Interfaces} from '@oclif/core'
-import {closest} from 'fastest-levenshtein'
+import {closest, distance} from 'fastest-levenshtein'
 
 import {ExitCode, IdpError, formatProblem} from '../errors.js'
 import {applyBooleanVariables} from './environment.js'
@@ -76,7 +76,8 @@ export abstract class IdpCommand extends Command {
 
   override async catch(error: unknown): Promise<void> {
     if (process.env.IDP_DEBUG && !(error instanceof IdpError)) throw error
-    const flags = Object.keys({...(this.constructor as typeof Command).flags, ...IdpCommand.baseFlags})
+    const command = this.constructor as typeof Command
+    const flags = Object.keys({...command.flags, ...command.baseFlags})
     const failure = redactSecrets(unknownFlagError(error, flags, `idp ${(this.id ?? '').replaceAll(':', ' ')}`.trim()) ?? toIdpError(error) ?? unexpectedError(error), process.env)
     process.exitCode = failure.exitCode
     if (this.json) {
@@ -125,7 +126,13 @@ export function unknownFlagError(error: unknown, flags: string[], usage: string)
   if (!match) return undefined
   const unknown = match[1].split(',').map((flag) => flag.trim())
   const known = flags.map((flag) => `--${flag}`)
-  const suggestions = unknown.map((flag) => `${flag} (did you mean ${closest(flag.split('=')[0], known)}?)`)
+  const suggestions = unknown.map((flag) => {
+    const name = flag.split('=')[0]
+    const guess = known.length > 0 ? closest(name, known) : undefined
+    // A guess more than half of the typed flag away is noise, not a suggestion.
+    const bare = (text: string) => text.replace(/^-+/, '')
+    return guess && distance(bare(name), bare(guess)) <= Math.max(2, Math.floor(bare(name).length / 2)) ? `${flag} (did you mean ${guess}?)` : flag
+  })
   return new IdpError(`Unknown ${unknown.length === 1 ? 'flag' : 'flags'} for ${usage}: ${suggestions.join(', ')}`, {
     code: 'USAGE_INVALID',
     exitCode: ExitCode.usage,
@@ -149,6 +156,18 @@ function unexpectedError(error: unknown): IdpError {
   })
 }
 
+/**
+ * Returns the first line of an oclif error. A first line that ends with a colon ("Missing 1
+ * required arg:") gets the next line too, which names what is missing: `id  Run id` becomes
+ * `id (Run id)`.
+ */
+function oclifMessage(error: Error): string {
+  const [first = '', second] = error.message.replaceAll(ANSI, '').split('\n').map((line) => line.trim()).filter(Boolean)
+  if (!first.endsWith(':') || !second) return first
+  const named = /^(\S+)\s{2,}(.+)$/.exec(second)
+  return `${first} ${named ? `${named[1]} (${named[2].replace(/\.$/, '')})` : second}`
+}
+
 /** Converts errors the user caused into IdpError; returns undefined for bugs. */
 export function toIdpError(error: unknown): IdpError | undefined {
   if (error instanceof IdpError) return error
@@ -156,12 +175,11 @@ export function toIdpError(error: unknown): IdpError | undefined {
   const oclif = (error as Error & {oclif?: {exit?: number}}).oclif
   if (oclif && error.name !== 'Error') {
     // Parse errors from oclif: unknown flags, missing flag values, invalid options.
-    const message = error.message.replaceAll(ANSI, '').split('\n')[0]
-    return new IdpError(message, {code: 'USAGE_INVALID', exitCode: ExitCode.usage, hint: 'Run the command with --help to see its flags.', cause: error})
+    return new IdpError(oclifMessage(error), {code: 'USAGE_INVALID', exitCode: ExitCode.usage, hint: 'Run the command with --help to see its flags.', cause: error})
   }
 
   if (oclif?.exit !== undefined) {
-    return new IdpError(error.message.replaceAll(ANSI, '').split('\n')[0], {
+    return new IdpError(oclifMessage(error), {
       code: 'USAGE_INVALID',
       exitCode: ExitCode.usage,
       hint: 'Run the command with --help to see its flags.',
