@@ -3,8 +3,8 @@ import type {Hook} from '@oclif/core'
 import {ExitCode} from '../errors.js'
 
 /**
- * Turns `idp db --json` into a usage error as one JSON document. oclif answers a topic without a
- * command with its help page on stdout, which a script that asked for JSON cannot read.
+ * Turns `idp db --json` into a usage error as one JSON document. oclif prints a topic without a
+ * command as its help page on stdout, which a script that requested JSON cannot read.
  */
 const hook: Hook.Init = async function ({id}) {
   if (!id || !process.argv.includes('--json') || this.config.findCommand(id) || !this.config.findTopic(id)) return
