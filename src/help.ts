@@ -10,8 +10,31 @@ export const EXIT_CODES_HELP = `EXIT CODES
   8    The request still waits for approval: --wait (or its checks), policy verify
   130  Cancelled by the user (Ctrl-C, or "no" at the confirmation)`
 
-/** oclif's help, with the exit codes added to the root page and to every command's page. */
+/**
+ * Returns a renderer that fills in `<%= config.bin %>`, the one placeholder idp's own texts use,
+ * and leaves everything else as written. oclif renders help texts as EJS templates, which would
+ * run code written into the title or description of a manifest in the catalog.
+ */
+function renderPlaceholders(bin: string): (text: string) => string {
+  return (text) => text.replaceAll('<%= config.bin %>', bin)
+}
+
+/**
+ * oclif's help, with the exit codes added to the root page and to every command's page, and
+ * with texts shown as written instead of rendered as templates.
+ */
 export default class IdpHelp extends Help {
+  constructor(...args: ConstructorParameters<typeof Help>) {
+    super(...args)
+    this.render = renderPlaceholders(this.config.bin)
+  }
+
+  override getCommandHelpClass(command: Parameters<Help['getCommandHelpClass']>[0]): ReturnType<Help['getCommandHelpClass']> {
+    const help = super.getCommandHelpClass(command)
+    help.render = renderPlaceholders(this.config.bin)
+    return help
+  }
+
   protected override async showRootHelp(): Promise<void> {
     await super.showRootHelp()
     this.log(`\n${EXIT_CODES_HELP}\n`)
