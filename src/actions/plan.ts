@@ -288,7 +288,8 @@ export async function renderFiles(loaded: LoadedManifest, context: ExpressionCon
   const files: RenderedFile[] = []
   for (const step of loaded.manifest.spec.steps) {
     if (step.action !== 'template:render') continue
-    files.push(...(await renderTemplateFolder(join(loaded.dir, String(step.with.source)), String(step.with.target), context)))
+    const verbatim = Array.isArray(step.with.verbatim) ? step.with.verbatim.map(String) : undefined
+    files.push(...(await renderTemplateFolder(join(loaded.dir, String(step.with.source)), String(step.with.target), context, verbatim)))
   }
 
   const seen = new Set<string>()
