@@ -6,7 +6,8 @@ import {validate as validateManifestSchema} from '../generated/manifest-validato
 import {packagePath} from '../package-root.js'
 import {schemaProblems} from '../schema-problems.js'
 import {formatPath, readYamlFile, type YamlSource} from '../yaml-source.js'
-import {checkTemplate, isTemplate} from './expressions.js'
+import {checkTemplate, type ExpressionContext, isTemplate} from './expressions.js'
+import type {RenderedFile} from './render.js'
 import {COMMON_FLAG_NAMES, flagNameOf} from './input-names.js'
 
 export {flagNameOf} from './input-names.js'
@@ -26,6 +27,27 @@ export interface InputSchema {
   minimum?: number
   maximum?: number
   items?: {type: 'string'; pattern?: string; enum?: string[]}
+  /** Set in memory for Backstage templates only: see src/backstage/template.ts. */
+  form?: InputForm
+}
+
+/** How a Backstage template's form shows an input; manifests of idp itself have none. */
+export interface InputForm {
+  /** Title of the parameters page the input is on, shown before its first prompt. */
+  page?: string
+  /** A password: prompted without echo, and never shown in the plan. */
+  secret?: boolean
+  /** Never prompted: the default is taken. */
+  hidden?: boolean
+  /** The input applies only when this holds for the answers so far; it may then be required. */
+  condition?: {holds(answers: Record<string, unknown>): boolean; required: boolean; describe: string}
+}
+
+/** Renders a Backstage template's files, pull request and outputs; see src/backstage/steps.ts. */
+export interface TemplateEngine {
+  renderFiles(context: ExpressionContext): Promise<RenderedFile[]>
+  publish(context: ExpressionContext): {branch: string; title: string; description?: string; commitMessage?: string; teamReviewers: string[]; repository: {owner: string; repo: string}}
+  outputs(context: ExpressionContext, publish: Record<string, unknown>): Array<{name: string; title: string; value: string}>
 }
 
 export interface StepSpec {
@@ -60,6 +82,8 @@ export interface LoadedManifest {
   file: string
   /** Folder of the manifest file; template sources are relative to it. */
   dir: string
+  /** Set for a Backstage template, whose steps and expressions are not idp's own. */
+  engine?: TemplateEngine
 }
 
 
@@ -80,6 +104,11 @@ export async function loadManifest(file: string): Promise<LoadedManifest> {
     notFoundCode: 'MANIFEST_NOT_FOUND',
     invalidCode: 'MANIFEST_INVALID',
   })
+
+  if (source.value && typeof source.value === 'object' && (source.value as {kind?: unknown}).kind === 'Template') {
+    const {isBackstageTemplate, loadBackstageTemplate} = await import('../backstage/template.js')
+    if (isBackstageTemplate(source.value)) return loadBackstageTemplate(source)
+  }
 
   const problems = validateAgainstSchema(source)
   if (problems.length === 0) problems.push(...semanticProblems(source))
