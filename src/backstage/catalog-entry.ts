@@ -1,5 +1,5 @@
 import type {CatalogEntry} from '../actions/catalog.js'
-import {checkParameters, commandOf, costFromLabels, isBackstageTemplate} from './template.js'
+import {checkParameters, commandOf, costFromLabels, isBackstageTemplate} from './parameters.js'
 
 /**
  * Summarizes a Backstage template for the command line, like an action manifest: its command
