@@ -30,7 +30,7 @@ function fromHclJson(text: string): string {
 }
 
 describe('escaping filters round trip (property tests)', () => {
-  it('reads every string written by the hcl filter back unchanged with a real HCL parser, in NFC (FC12)', async () => {
+  it('hcl round trip through an HCL parser (FC12)', async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(anyString, {minLength: 1, maxLength: 20}), async (values) => {
         const file = values.map((value, index) => `v${index} = ${quoteHclString(value)}\n`).join('')
@@ -41,7 +41,7 @@ describe('escaping filters round trip (property tests)', () => {
     )
   })
 
-  it('reads every string written by the yaml filter back unchanged with both YAML parsers', () => {
+  it('yaml round trip through two YAML parsers', () => {
     fc.assert(
       fc.property(anyString, (value) => {
         const document = `key: ${formatYaml(value)}\n`
@@ -52,7 +52,7 @@ describe('escaping filters round trip (property tests)', () => {
     )
   })
 
-  it('reads every value written by the json filter back unchanged', () => {
+  it('json round trip through JSON.parse', () => {
     fc.assert(
       fc.property(fc.jsonValue(), (value) => {
         // JSON has no negative zero: -0 reads back as 0, which the loose comparison accepts.

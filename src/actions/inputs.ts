@@ -128,7 +128,7 @@ export async function resolveInputs(options: ResolveInputsOptions): Promise<Reco
     }
   }
 
-  // A conditional input given for an answer it does not apply to would be dropped silently.
+  // A conditional input given for values it does not apply to would otherwise be dropped silently.
   for (const definition of definitions) {
     const condition = definition.schema.form?.condition
     if (condition && definition.name in resolved && !condition.holds(resolved)) {

@@ -31,7 +31,7 @@ export interface InputSchema {
   form?: InputForm
 }
 
-/** How a Backstage template's form shows an input; manifests of idp itself have none. */
+/** Form settings of an input of a Backstage template. Manifests of idp itself have none. */
 export interface InputForm {
   /** Title of the parameters page the input is on, shown before its first prompt. */
   page?: string
@@ -39,7 +39,7 @@ export interface InputForm {
   secret?: boolean
   /** Never prompted: the default is taken. */
   hidden?: boolean
-  /** The input applies only when this holds for the answers so far; it may then be required. */
+  /** A condition on the values resolved so far: the input applies only when it is true, and may then be required. */
   condition?: {holds(answers: Record<string, unknown>): boolean; required: boolean; describe: string}
 }
 

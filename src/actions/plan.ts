@@ -52,7 +52,7 @@ export interface Plan {
   secretInputs?: string[]
 }
 
-/** The inputs of a plan as they may be shown: secret values replaced by asterisks. */
+/** Returns the inputs of a plan for display, with secret values replaced by asterisks. */
 export function shownInputs(plan: Pick<Plan, 'inputs' | 'secretInputs'>): Record<string, unknown> {
   if (!plan.secretInputs?.length) return plan.inputs
   return Object.fromEntries(Object.entries(plan.inputs).map(([name, value]) => [name, plan.secretInputs!.includes(name) ? '********' : value]))
@@ -210,12 +210,12 @@ function publishRequest(loaded: LoadedManifest, context: ExpressionContext, targ
   if (loaded.engine) {
     const request = loaded.engine.publish(context)
     const configured = target.summary.repository
-    const wanted = `${request.repository.owner}/${request.repository.repo}`
-    if (target.kind === 'github' && typeof configured === 'string' && configured.toLowerCase() !== wanted.toLowerCase()) {
-      throw new IdpError(`${loaded.manifest.metadata.name} publishes to ${wanted}, but the configured target is ${configured}`, {
+    const requested = `${request.repository.owner}/${request.repository.repo}`
+    if (target.kind === 'github' && typeof configured === 'string' && configured.toLowerCase() !== requested.toLowerCase()) {
+      throw new IdpError(`${loaded.manifest.metadata.name} publishes to ${requested}, but the configured target is ${configured}`, {
         code: 'TARGET_MISMATCH',
         exitCode: 2,
-        hint: `Set target.github.repository to ${wanted} in the configuration, or run the template against the repository it names.`,
+        hint: `Set target.github.repository to ${requested} in the configuration, or run the template against the repository it names.`,
       })
     }
 

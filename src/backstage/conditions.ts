@@ -21,14 +21,14 @@ export interface ConditionalBranch {
   properties: Record<string, Record<string, unknown>>
   required: string[]
   condition: PageCondition
-  /** Where a property of the branch is in the file. */
+  /** Field path of a property of the branch in the file. */
   path(name: string): Array<string | number>
 }
 
 type Add = (path: Array<string | number>, message: string) => void
 type Schema = Record<string, any>
 
-/** Checks whether a conditional input applies, given the answers so far. */
+/** Checks whether a conditional input applies, given the values resolved so far. */
 export function conditionHolds(condition: PageCondition, answers: Record<string, unknown>): boolean {
   const value = answers[condition.input]
   const matches = condition.values === undefined ? value !== undefined && value !== '' && value !== false : condition.values.some((candidate) => candidate === value)

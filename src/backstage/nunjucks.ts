@@ -114,7 +114,7 @@ const SINGLE_EXPRESSION = /^\s*\$\{\{([\s\S]*?)\}\}\s*$/
 
 /**
  * Renders one template string. A string that is exactly one `${{ }}` expression keeps the
- * value's type (a boolean, a list, an object), as in Backstage; otherwise the result is text.
+ * value's type (a boolean, a list, an object), as in Backstage. Any other string gives text.
  */
 export function renderValue(template: string, context: BackstageContext): unknown {
   const single = SINGLE_EXPRESSION.exec(template)

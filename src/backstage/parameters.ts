@@ -57,7 +57,7 @@ export function isBackstageTemplate(document: unknown): boolean {
   return value?.kind === 'Template' && typeof value.apiVersion === 'string' && value.apiVersion.startsWith('scaffolder.backstage.io/')
 }
 
-/** The command words of a template: its `idp.dev/command` annotation, or its name. */
+/** Returns the command words of a template: its `idp.dev/command` annotation, or its name. */
 export function commandOf(name: string, annotations: Record<string, unknown>): string {
   const words = annotations[COMMAND_ANNOTATION]
   return typeof words === 'string' && words.trim() !== '' ? words.trim() : name

@@ -21,7 +21,7 @@ type Workspace = Map<string, {content: Buffer; mode: RenderedFile['mode']}>
 
 const utf8 = new TextDecoder('utf-8', {fatal: true})
 
-/** The engine of one template, used by the planner and by delivery. */
+/** Creates the engine of one template, which the planner and delivery call. */
 export function backstageEngine(template: BackstageTemplate): TemplateEngine {
   const publishStep = template.steps.at(-1)!
   const publishInput = (context: ExpressionContext) => renderInput(template, publishStep, backstageContext(context)) as Record<string, unknown>
@@ -70,7 +70,7 @@ export function backstageEngine(template: BackstageTemplate): TemplateEngine {
   }
 }
 
-/** The variables of a Backstage expression, from idp's context of a request. */
+/** Builds the variables of a Backstage expression from idp's context of a request. */
 export function backstageContext(context: ExpressionContext): BackstageContext {
   const name = String(context.user.login ?? context.user.name ?? 'unknown')
   return {
@@ -245,9 +245,9 @@ async function listFiles(folder: string): Promise<string[]> {
 }
 
 /**
- * The file a template that writes no files of its own proposes: the request itself, under
- * `.idp/requests/<template>/`, so that the pull request has a change to review and the
- * repository's automation something to act on. Secret inputs are left out.
+ * Writes the request itself, under `.idp/requests/<template>/`, for a template that writes no
+ * files of its own. The pull request then has a change to review, and the repository's
+ * automation has a file to act on. Secret inputs are left out.
  */
 function requestFile(template: BackstageTemplate, input: Record<string, unknown>, inputs: Record<string, unknown>): RenderedFile {
   const lines = [`# Requested with idp from the Backstage template ${template.name}.`, `template: ${formatYaml(template.name)}`, 'parameters:']
@@ -261,7 +261,7 @@ function requestFile(template: BackstageTemplate, input: Record<string, unknown>
   return {path, content: Buffer.from(`${lines.join('\n')}\n`), mode: '100644'}
 }
 
-/** The workspace files under `sourcePath`, placed under `targetPath` in the repository. */
+/** Lists the workspace files under `sourcePath`, placed under `targetPath` in the repository. */
 function publishedFiles(workspace: Workspace, input: Record<string, unknown>): RenderedFile[] {
   const source = input.sourcePath === undefined ? '' : checkRelativePath(String(input.sourcePath), 'sourcePath').replace(/\/$/, '')
   const target = input.targetPath === undefined ? '' : checkRelativePath(String(input.targetPath), 'targetPath').replace(/\/$/, '')
