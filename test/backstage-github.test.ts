@@ -114,4 +114,23 @@ describe('Backstage templates delivered to GitHub', () => {
     assert.match(result.stderr, /"Orders" is not a valid Database name/)
     assert.deepEqual(server.pullRequests('acme', 'infrastructure'), [])
   })
+
+  it('rejects a repoUrl naming another repository than the target', async () => {
+    dir.write('catalog/provision-postgresql-database.yaml', POSTGRES_TEMPLATE.replace('repo=infrastructure', 'repo=platform'))
+    const result = await run(['run', 'provision-postgresql-database', '--name', 'orders-db', '--yes'])
+    assert.equal(result.status, 2)
+    assert.match(result.stderr, /^Error: provision-postgresql-database publishes to acme\/platform, but the configured target is acme\/infrastructure$/m)
+    assert.deepEqual(server.pullRequests('acme', 'infrastructure'), [])
+  })
+
+  it('proposes the request file and prints the output link', async () => {
+    const result = await run(['run', 'provision-postgresql-database', '--name', 'orders-db', '--size', 'medium', '--yes'])
+    assert.equal(result.status, 0, result.stderr)
+    const files = server.filesAt('acme', 'infrastructure', 'provision-orders-db')
+    assert.equal(
+      files['.idp/requests/provision-postgresql-database/provision-orders-db.yaml']?.content,
+      '# Requested with idp from the Backstage template provision-postgresql-database.\ntemplate: "provision-postgresql-database"\nparameters:\n  "name": "orders-db"\n  "environment": "dev"\n  "size": "medium"\n',
+    )
+    assert.match(result.stdout, /^Pull request: http:\/\/127\.0\.0\.1:\d+\/acme\/infrastructure\/pull\/1$/m)
+  })
 })

@@ -153,6 +153,9 @@ function checkProperty(schema: Record<string, unknown>, path: Array<string | num
   }
 
   if (schema.const !== undefined && input.enum === undefined) input.enum = [schema.const]
+  // Backstage forms often default a text field to "", meaning "nothing entered": the input is
+  // then simply not given, and renders as empty text.
+  if (input.default === '') delete input.default
   if (input.type === 'array' && (input.items as {type?: string} | undefined)?.type !== 'string' && input.items !== undefined) {
     add([...path, 'items'], 'only lists of strings are supported')
   }

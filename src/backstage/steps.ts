@@ -251,8 +251,9 @@ async function listFiles(folder: string): Promise<string[]> {
  */
 function requestFile(template: BackstageTemplate, input: Record<string, unknown>, inputs: Record<string, unknown>): RenderedFile {
   const lines = [`# Requested with idp from the Backstage template ${template.name}.`, `template: ${formatYaml(template.name)}`, 'parameters:']
-  for (const [name, value] of Object.entries(inputs)) {
-    if (!template.secrets.includes(name)) lines.push(`  ${formatYaml(name)}: ${formatYaml(value)}`)
+  for (const name of template.parameterNames) {
+    const value = inputs[name]
+    if (value !== undefined && !template.secrets.includes(name)) lines.push(`  ${formatYaml(name)}: ${formatYaml(value)}`)
   }
 
   const name = String(input.branchName).replaceAll('/', '-')

@@ -39,6 +39,8 @@ export interface BackstageTemplate {
   conditions: Record<string, PageCondition>
   /** Inputs with `ui:widget: password`, never written to a file. */
   secrets: string[]
+  /** Every input, in the order of the pages. */
+  parameterNames: string[]
 }
 
 /**
@@ -71,7 +73,7 @@ export async function loadBackstageTemplate(source: YamlSource): Promise<LoadedM
   const output = checkOutput(spec.output, add)
   if (problems.length > 0) throw invalid(source, problems)
 
-  const template: BackstageTemplate = {file: source.file, source, name: metadata.name, title: String(metadata.title ?? metadata.name), steps, output, conditions, secrets: Object.keys(properties).filter((name) => properties[name].form?.secret)}
+  const template: BackstageTemplate = {file: source.file, source, name: metadata.name, title: String(metadata.title ?? metadata.name), steps, output, conditions, secrets: Object.keys(properties).filter((name) => properties[name].form?.secret), parameterNames: Object.keys(properties)}
   const annotations = (metadata.annotations ?? {}) as Record<string, unknown>
   const publish = steps.find((step) => step.action === PUBLISH_ACTION)!
   const manifest: ActionManifest = {
