@@ -133,4 +133,18 @@ describe('Backstage templates delivered to GitHub', () => {
     )
     assert.match(result.stdout, /^Pull request: http:\/\/127\.0\.0\.1:\d+\/acme\/infrastructure\/pull\/1$/m)
   })
+
+  it('opens a draft and requests the reviewers the template names', async () => {
+    const publishInputs = '        draft: true\n        reviewers: [octo-reviewer]\n        teamReviewers: [security]\n        commitMessage: Provision \${{ parameters.name }}\n'
+    dir.write('catalog/provision-postgresql-database.yaml', POSTGRES_TEMPLATE.replace('  output:\n', `${publishInputs}  output:\n`))
+    const result = await run(['run', 'provision-postgresql-database', '--name', 'orders-db', '--yes'])
+    assert.equal(result.status, 0, result.stderr)
+    server.assertNoViolations()
+    const [pull] = server.pullRequests('acme', 'infrastructure')
+    assert.equal(pull.draft, true)
+    assert.deepEqual(pull.requestedReviewers, ['octo-reviewer'])
+    assert.deepEqual(pull.requestedTeams, ['security'])
+    const commit = server.requests.find((entry) => entry.method === 'POST' && entry.path.endsWith('/git/commits'))!.body as {message: string}
+    assert.match(commit.message, /^Provision orders-db\n\n/)
+  })
 })

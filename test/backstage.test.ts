@@ -253,6 +253,8 @@ ${PUBLISH}${publishInput}`
         description: undefined,
         commitMessage: undefined,
         teamReviewers: ['platform'],
+        reviewers: [],
+        draft: false,
         repository: {owner: 'acme', repo: 'infrastructure'},
       })
     })

@@ -43,10 +43,21 @@ export interface InputForm {
   condition?: {holds(answers: Record<string, unknown>): boolean; required: boolean; describe: string}
 }
 
+/** The pull request of a request: the publish step's settings, rendered. */
+export interface PublishRequest {
+  branch: string
+  title: string
+  description?: string
+  commitMessage?: string
+  teamReviewers?: string[]
+  reviewers?: string[]
+  draft?: boolean
+}
+
 /** Renders a Backstage template's files, pull request and outputs; see src/backstage/steps.ts. */
 export interface TemplateEngine {
   renderFiles(context: ExpressionContext): Promise<RenderedFile[]>
-  publish(context: ExpressionContext): {branch: string; title: string; description?: string; commitMessage?: string; teamReviewers: string[]; repository: {owner: string; repo: string}}
+  publish(context: ExpressionContext): PublishRequest & {repository: {owner: string; repo: string}}
   outputs(context: ExpressionContext, publish: Record<string, unknown>): Array<{name: string; title: string; value: string}>
 }
 

@@ -7,7 +7,7 @@ import {FINGERPRINT_TRAILER, type ChangeRequest, type DeliveryResult, type Deliv
 import {type ExpressionContext, renderString, renderTemplate} from './expressions.js'
 import {labelOf} from './inputs.js'
 import {formatMoney} from './money.js'
-import type {LoadedManifest} from './manifest.js'
+import type {LoadedManifest, PublishRequest} from './manifest.js'
 import {type RenderedFile, renderTemplateFolder} from './render.js'
 import {requestBody} from './request-body.js'
 
@@ -183,7 +183,10 @@ export async function createPlan(options: CreatePlanOptions): Promise<Plan> {
       files,
       labels: decisionLabels(decision, publish.with.labels),
       teamReviewers: [...new Set([...decision.requirements.map((requirement) => requirement.team), ...(request.teamReviewers ?? [])])],
-      autoMerge: decision.outcome === 'auto_approve' ? options.autoMerge : undefined,
+      // GitHub cannot turn on auto-merge for a draft pull request.
+      autoMerge: decision.outcome === 'auto_approve' && !request.draft ? options.autoMerge : undefined,
+      ...(request.draft ? {draft: true} : {}),
+      ...(request.reviewers?.length ? {reviewers: request.reviewers} : {}),
     },
   }
   if (options.edit && existing) {
@@ -206,7 +209,7 @@ export async function createPlan(options: CreatePlanOptions): Promise<Plan> {
  * The branch, title and description of the pull request: rendered from the publish step, or by
  * a Backstage template's engine, whose pull request must go to the configured repository.
  */
-function publishRequest(loaded: LoadedManifest, context: ExpressionContext, target: DeliveryTarget): {branch: string; title: string; description?: string; commitMessage?: string; teamReviewers?: string[]} {
+function publishRequest(loaded: LoadedManifest, context: ExpressionContext, target: DeliveryTarget): PublishRequest {
   if (loaded.engine) {
     const request = loaded.engine.publish(context)
     const configured = target.summary.repository

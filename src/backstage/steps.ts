@@ -48,6 +48,8 @@ export function backstageEngine(template: BackstageTemplate): TemplateEngine {
         description: input.description === undefined ? undefined : String(input.description),
         commitMessage: input.commitMessage === undefined ? undefined : String(input.commitMessage),
         teamReviewers: Array.isArray(input.teamReviewers) ? input.teamReviewers.map(String) : [],
+        reviewers: Array.isArray(input.reviewers) ? input.reviewers.map(String) : [],
+        draft: input.draft === true || input.draft === 'true',
         repository: {owner: repoUrl.owner, repo: repoUrl.repo},
       }
     },
