@@ -7,6 +7,7 @@ import {resolveInputs} from '../src/actions/inputs.js'
 import {type LoadedManifest, loadManifest} from '../src/actions/manifest.js'
 import {readCatalog} from '../src/actions/catalog.js'
 import {parseEntityRef, parseRepoUrl, renderText} from '../src/backstage/nunjucks.js'
+import {costFromLabels} from '../src/backstage/parameters.js'
 import {IdpError} from '../src/errors.js'
 import {tempDir, type TempDir} from './support/temp.js'
 
@@ -294,6 +295,23 @@ ${PUBLISH}${publishInput}`
         {name: 'link1', title: 'Pull request', value: 'http://x/pull/3'},
         {name: 'text1', title: 'Next', value: 'Merge 3'},
       ])
+    })
+  })
+
+  describe('cost from labels', () => {
+    it('reads monthly prices from every enumNames label', () => {
+      const cost = costFromLabels({
+        size: {type: 'string', enum: ['s', 'l'], enumNames: ['Small - $50/mo', 'Large - $1,200 / month']},
+        zone: {type: 'string', enum: ['a', 'b'], enumNames: ['Zone A - $5/mo', 'Zone B']},
+        name: {type: 'string'},
+      })
+      assert.deepEqual(cost?.prices, {size: {s: 50, l: 1200}})
+      assert.equal(cost?.currency, 'USD')
+      assert.equal(cost?.monthly, '${{ (has(prices.size) ? prices.size : 0.0) }}')
+    })
+
+    it('gives no cost without priced labels', () => {
+      assert.equal(costFromLabels({size: {type: 'string', enum: ['s'], enumNames: ['Small']}}), undefined)
     })
   })
 
