@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 
-import {formatHcl, formatJson, formatterForFile, quoteHclString} from '../src/actions/literals.js'
+import {formatHcl, formatJson, formatterForFile, formatYaml, quoteHclString} from '../src/actions/literals.js'
 
 describe('HCL literals', () => {
   const cases: Array<[string, string]> = [
@@ -15,6 +15,8 @@ describe('HCL literals', () => {
     ['line one\nline two', '"line one\\nline two"'],
     ['tab\there', '"tab\\there"'],
     ['bell\u0007', '"bell\\u0007"'],
+    // HCL reads strings in Unicode normalization form C; the file shows the value it reads.
+    ['cafe\u0301', '"caf\u00e9"'],
   ]
 
   for (const [input, expected] of cases) {
@@ -52,11 +54,17 @@ describe('literal formatter per file', () => {
     assert.equal(formatterForFile('a.hcl'), formatHcl)
   })
 
-  it('uses JSON for JSON and YAML files', () => {
-    assert.equal(formatterForFile('values.yaml'), formatJson)
-    assert.equal(formatterForFile('values.yml'), formatJson)
+  it('uses JSON for JSON files and YAML for YAML files', () => {
+    assert.equal(formatterForFile('values.yaml'), formatYaml)
+    assert.equal(formatterForFile('values.yml'), formatYaml)
     assert.equal(formatterForFile('data.json'), formatJson)
     assert.equal(formatJson("Bob's <beta> & co"), '"Bob\'s <beta> & co"')
+  })
+
+  it('escapes in YAML the characters a YAML document cannot hold', () => {
+    assert.equal(formatYaml('a\u007fb\u0085c\ufeffd'), '"a\\u007fb\\u0085c\\ufeffd"')
+    assert.equal(formatYaml('key: value # not a comment'), '"key: value # not a comment"')
+    assert.equal(formatYaml(['a', 1]), '["a",1]')
   })
 
   it('inserts plain text elsewhere', () => {

@@ -2,6 +2,8 @@ import assert from 'node:assert/strict'
 import {join} from 'node:path'
 
 import type {ExpressionContext} from '../src/actions/expressions.js'
+import {parse as parseYaml} from 'yaml'
+
 import {renderTemplate} from '../src/actions/expressions.js'
 import {renderTemplateFolder} from '../src/actions/render.js'
 import {IdpError} from '../src/errors.js'
@@ -74,6 +76,93 @@ describe('template folder rendering', () => {
       assert.equal(error.exitCode, 2)
     })
   }
+
+  // Each template syntax an input value might carry: idp's own, Backstage's, Nunjucks and
+  // Jinja blocks, and Terraform or shell interpolation.
+  const templateSyntaxes = ['${{ run.id }}', '{{ inputs.name }}', '{% if true %}x{% endif %}', '${var.secret}', '%{ if true }x%{ endif }', '{# note #}']
+
+  for (const value of templateSyntaxes) {
+    it(`writes the input value ${value} literally in text, HCL and YAML files`, async () => {
+      dir.write('templates/README.md', 'Name: ${{ inputs.name }}\n')
+      dir.write('templates/main.tf', 'name = ${{ inputs.name }}\n')
+      dir.write('templates/values.yaml', 'name: ${{ inputs.name }}\n')
+      const [readme, terraform, values] = await renderTemplateFolder(source(), 'out', context({name: value}))
+      assert.equal(readme.content.toString(), `Name: ${value}\n`)
+      assert.equal(terraform.content.toString(), `name = "${value.replaceAll(/([$%])\{/g, (sequence) => sequence[0] + sequence)}"\n`)
+      assert.deepEqual(parseYaml(values.content.toString()), {name: value})
+    })
+  }
+
+  it('quotes a Terraform file that is one placeholder, like any other', async () => {
+    dir.write('templates/name.tfvars', '${{ inputs.name }}')
+    const [file] = await renderTemplateFolder(source(), 'out', context({name: 'a" = 1'}))
+    assert.equal(file.content.toString(), '"a\\" = 1"')
+  })
+
+  it('copies GitHub Actions workflows without rendering them', async () => {
+    const workflow = 'steps:\n  - run: echo ${{ secrets.TOKEN }} ${{ github.ref }}\n'
+    dir.write('templates/.github/workflows/ci.yml', workflow)
+    dir.write('templates/README.md', '${{ inputs.name }}\n')
+    const files = await renderTemplateFolder(source(), 'out', context({name: 'orders'}))
+    assert.deepEqual(
+      files.map((file) => [file.path, file.content.toString()]),
+      [
+        ['out/.github/workflows/ci.yml', workflow],
+        ['out/README.md', 'orders\n'],
+      ],
+    )
+  })
+
+  it('copies the files matching a step\'s verbatim patterns, and renders workflows when they are not listed', async () => {
+    dir.write('templates/.github/workflows/ci.yml', 'name: ${{ inputs.name }}\n')
+    dir.write('templates/docs/raw.md', 'Keep ${{ secrets.X }}\n')
+    const files = await renderTemplateFolder(source(), 'out', context({name: 'orders'}), ['docs/**'])
+    assert.deepEqual(
+      files.map((file) => [file.path, file.content.toString()]),
+      [
+        ['out/.github/workflows/ci.yml', 'name: "orders"\n'],
+        ['out/docs/raw.md', 'Keep ${{ secrets.X }}\n'],
+      ],
+    )
+  })
+
+  it('names the file of a workflow rendered on request', async () => {
+    dir.write('templates/.github/workflows/ci.yml', 'token: ${{ secrets.TOKEN }}\n')
+    const error = await renderTemplateFolder(source(), 'out', context({}), []).then(
+      () => assert.fail('expected a rejection'),
+      (failure: unknown) => failure,
+    )
+    assert.ok(error instanceof IdpError)
+    assert.equal(error.code, 'TEMPLATE_FAILED')
+    assert.match(error.message, /^Cannot render template .*ci\.yml: /)
+  })
+
+  it('inserts filter results unchanged in any file', async () => {
+    dir.write('templates/vars.sh', 'NAME=${{ json(inputs.name) }}\nTF=${{ hcl(inputs.name) }}\nY=${{ yaml(inputs.name) }}\n')
+    dir.write('templates/main.tf', 'name = ${{ hcl(inputs.name) }}\ntags = ${{ hcl({"a": inputs.name}) }}\n')
+    const [terraform, script] = await renderTemplateFolder(source(), 'out', context({name: 'say "hi" ${x}'}))
+    assert.equal(script.content.toString(), 'NAME="say \\"hi\\" ${x}"\nTF="say \\"hi\\" $${x}"\nY="say \\"hi\\" ${x}"\n')
+    assert.equal(terraform.content.toString(), 'name = "say \\"hi\\" $${x}"\ntags = { "a" = "say \\"hi\\" $${x}" }\n')
+  })
+
+  for (const name of ['../escape', '/etc/passwd', 'a/../../b', 'a/../b', '.git/config', 'C:\\Windows\\x', '..\\up']) {
+    it(`rejects the file name rendered from ${JSON.stringify(name)}: absolute, with "..", or outside the target`, async () => {
+      dir.write('templates/${{ inputs.name }}.tf', 'x = 1\n')
+      const error = await renderTemplateFolder(source(), 'out', context({name})).then(
+        () => assert.fail('expected a rejection'),
+        (failure: unknown) => failure,
+      )
+      assert.ok(error instanceof IdpError)
+      assert.equal(error.code, 'PATH_OUTSIDE_TARGET')
+      assert.equal(error.exitCode, 2)
+    })
+  }
+
+  it('accepts a file name rendered into a subfolder of the target', async () => {
+    dir.write('templates/${{ inputs.name }}.tf', 'x = 1\n')
+    const [file] = await renderTemplateFolder(source(), 'out', context({name: 'modules/db'}))
+    assert.equal(file.path, 'out/modules/db.tf')
+  })
 
   it('does not evaluate an input value as a template', async () => {
     dir.write('templates/README.md', 'Name: ${{ inputs.name }}\n')

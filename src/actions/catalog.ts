@@ -2,6 +2,7 @@ import {readFileSync, readdirSync} from 'node:fs'
 import {resolve} from 'node:path'
 import {load} from 'js-yaml'
 
+import {summarizeBackstageTemplate} from '../backstage/catalog-entry.js'
 import {IdpError} from '../errors.js'
 import {packagePath} from '../package-root.js'
 import type {InputSchema} from './manifest.js'
@@ -72,6 +73,7 @@ export function readCatalog(extraDirs: string[] = []): {entries: CatalogEntry[];
 function summarize(file: string): CatalogEntry | undefined {
   // js-yaml, not yaml: this runs for every manifest at start-up, and js-yaml loads faster.
   const document = load(readFileSync(file, 'utf8')) as Record<string, any> | null
+  if (document?.kind === 'Template') return summarizeBackstageTemplate(file, document)
   if (document?.kind !== 'Action') return undefined
   const {metadata = {}, spec = {}} = document
   if (typeof metadata.name !== 'string' || typeof spec.command !== 'string') {

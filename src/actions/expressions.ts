@@ -1,5 +1,7 @@
 import {Environment} from '@marcbachmann/cel-js'
 
+import {LITERAL_FILTERS, type LiteralFilterName} from './literals.js'
+
 /**
  * Template strings in manifests and template files: literal text with `${{ expression }}`
  * placeholders, where each expression is CEL (https://cel.dev). An input value is data: it is
@@ -50,6 +52,16 @@ export function manifestEnvironment(): Environment {
       description: 'Replaces every occurrence of old with new.',
       handler: (text: string, old: string, replacement: string) => text.replaceAll(old, replacement),
     })
+  for (const [name, filter] of Object.entries(LITERAL_FILTERS)) {
+    environment.registerFunction({
+      name,
+      returnType: 'string',
+      params: [{name: 'value', type: 'dyn'}],
+      description: `Formats a value as a complete ${name.toUpperCase()} literal.`,
+      handler: (value: unknown) => filter(fromCel(value)),
+    })
+  }
+
   return environment
 }
 
@@ -117,6 +129,37 @@ export function checkTemplate(source: string): Array<{message: string; offset: n
   return problems
 }
 
+// A placeholder that is one call of an escaping filter, such as `${{ hcl(inputs.name) }}`.
+const FILTER_CALL = /^\s*(hcl|json|yaml)\s*\(([\s\S]*)\)\s*$/
+
+/**
+ * Returns the filter of a placeholder that is exactly one filter call: its result is a
+ * finished literal and is inserted as it is, whatever the file's own formatter.
+ */
+function outerFilter(expression: string): LiteralFilterName | undefined {
+  const match = FILTER_CALL.exec(expression)
+  if (!match || !balanced(match[2])) return undefined
+  return match[1] as LiteralFilterName
+}
+
+// Whether the parentheses of an argument list pair up, so that `hcl(a) + hcl(b)` is not
+// taken for one call. Parentheses inside string literals are ignored.
+function balanced(argumentText: string): boolean {
+  let depth = 0
+  let quote: string | undefined
+  for (let index = 0; index < argumentText.length; index++) {
+    const character = argumentText[index]
+    if (quote) {
+      if (character === '\\') index++
+      else if (character === quote) quote = undefined
+    } else if (character === '"' || character === "'") quote = character
+    else if (character === '(') depth++
+    else if (character === ')' && --depth < 0) return false
+  }
+
+  return depth === 0
+}
+
 /** Evaluates one CEL expression and converts its result to plain JavaScript values. */
 export function evaluateExpression(expression: string, context: ExpressionContext): unknown {
   const value = manifestEnvironment().evaluate(expression, toCelContext(context))
@@ -135,13 +178,26 @@ export function renderTemplate(
 ): unknown {
   const parts = parseTemplate(source)
   if (parts.length === 1 && 'expression' in parts[0]) return evaluateExpression(parts[0].expression, context)
-  return parts.map((part) => ('text' in part ? part.text : format(evaluateExpression(part.expression, context)))).join('')
+  return renderText(source, context, format)
+}
+
+/**
+ * Renders a template string as text, formatting every value with `format`, even when the
+ * whole text is one placeholder: generated files use it, so a file can never hold a bare value.
+ */
+export function renderText(source: string, context: ExpressionContext, format: (value: unknown) => string = formatPlain): string {
+  const parts = parseTemplate(source)
+  return parts.map((part) => ('text' in part ? part.text : formatPart(part.expression, context, format))).join('')
+}
+
+function formatPart(expression: string, context: ExpressionContext, format: (value: unknown) => string): string {
+  const value = evaluateExpression(expression, context)
+  return outerFilter(expression) ? String(value) : format(value)
 }
 
 /** Renders a template string and requires a string result. */
 export function renderString(source: string, context: ExpressionContext): string {
-  const parts = parseTemplate(source)
-  return parts.map((part) => ('text' in part ? part.text : formatPlain(evaluateExpression(part.expression, context)))).join('')
+  return renderText(source, context, formatPlain)
 }
 
 /** Formats a value as text: strings as they are, other values as JSON. */

@@ -112,17 +112,27 @@ export async function resolveInputs(options: ResolveInputsOptions): Promise<Reco
 
   const missing: InputDefinition[] = []
   for (const definition of pending) {
+    const form = definition.schema.form
+    if (form?.condition && !form.condition.holds(resolved)) continue
     const fallback = options.defaults && definition.name in options.defaults ? options.defaults[definition.name] : defaultOf(definition.schema, options.user)
     // A default taken from configuration is data from a file like any values file, so it is
     // checked the same way before it can reach a template or a pull request.
     const defaultProblem = fallback === undefined ? undefined : validateInput(definition.schema, fallback)
     if (defaultProblem) problems.push({path: `default of --${definition.flag} from ${String(definition.schema.default).replaceAll(/\$\{\{\s*|\s*\}\}/g, '')}`, message: defaultProblem})
-    else if (options.prompter) {
+    else if (options.prompter && !form?.hidden) {
       resolved[definition.name] = await options.prompter.ask(promptRequest(definition, fallback, resolved, options))
     } else if (fallback !== undefined) {
       resolved[definition.name] = fallback
-    } else if (definition.required) {
+    } else if (definition.required || form?.condition?.required) {
       missing.push(definition)
+    }
+  }
+
+  // A conditional input given for values it does not apply to would otherwise be dropped silently.
+  for (const definition of definitions) {
+    const condition = definition.schema.form?.condition
+    if (condition && definition.name in resolved && !condition.holds(resolved)) {
+      problems.push({path: `--${definition.flag}`, message: `${definition.schema.title ?? definition.name} applies only when ${condition.describe}`})
     }
   }
 

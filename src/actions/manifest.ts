@@ -6,7 +6,8 @@ import {validate as validateManifestSchema} from '../generated/manifest-validato
 import {packagePath} from '../package-root.js'
 import {schemaProblems} from '../schema-problems.js'
 import {formatPath, readYamlFile, type YamlSource} from '../yaml-source.js'
-import {checkTemplate, isTemplate} from './expressions.js'
+import {checkTemplate, type ExpressionContext, isTemplate} from './expressions.js'
+import type {RenderedFile} from './render.js'
 import {COMMON_FLAG_NAMES, flagNameOf} from './input-names.js'
 
 export {flagNameOf} from './input-names.js'
@@ -26,6 +27,38 @@ export interface InputSchema {
   minimum?: number
   maximum?: number
   items?: {type: 'string'; pattern?: string; enum?: string[]}
+  /** Set in memory for Backstage templates only: see src/backstage/template.ts. */
+  form?: InputForm
+}
+
+/** Form settings of an input of a Backstage template. Manifests of idp itself have none. */
+export interface InputForm {
+  /** Title of the parameters page the input is on, shown before its first prompt. */
+  page?: string
+  /** A password: prompted without echo, and never shown in the plan. */
+  secret?: boolean
+  /** Never prompted: the default is taken. */
+  hidden?: boolean
+  /** A condition on the values resolved so far: the input applies only when it is true, and may then be required. */
+  condition?: {holds(answers: Record<string, unknown>): boolean; required: boolean; describe: string}
+}
+
+/** The pull request of a request: the publish step's settings, rendered. */
+export interface PublishRequest {
+  branch: string
+  title: string
+  description?: string
+  commitMessage?: string
+  teamReviewers?: string[]
+  reviewers?: string[]
+  draft?: boolean
+}
+
+/** Renders a Backstage template's files, pull request and outputs; see src/backstage/steps.ts. */
+export interface TemplateEngine {
+  renderFiles(context: ExpressionContext): Promise<RenderedFile[]>
+  publish(context: ExpressionContext): PublishRequest & {repository: {owner: string; repo: string}}
+  outputs(context: ExpressionContext, publish: Record<string, unknown>): Array<{name: string; title: string; value: string}>
 }
 
 export interface StepSpec {
@@ -60,6 +93,8 @@ export interface LoadedManifest {
   file: string
   /** Folder of the manifest file; template sources are relative to it. */
   dir: string
+  /** Set for a Backstage template, whose steps and expressions are not idp's own. */
+  engine?: TemplateEngine
 }
 
 
@@ -80,6 +115,11 @@ export async function loadManifest(file: string): Promise<LoadedManifest> {
     notFoundCode: 'MANIFEST_NOT_FOUND',
     invalidCode: 'MANIFEST_INVALID',
   })
+
+  if (source.value && typeof source.value === 'object' && (source.value as {kind?: unknown}).kind === 'Template') {
+    const {isBackstageTemplate, loadBackstageTemplate} = await import('../backstage/template.js')
+    if (isBackstageTemplate(source.value)) return loadBackstageTemplate(source)
+  }
 
   const problems = validateAgainstSchema(source)
   if (problems.length === 0) problems.push(...semanticProblems(source))

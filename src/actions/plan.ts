@@ -7,7 +7,7 @@ import {FINGERPRINT_TRAILER, type ChangeRequest, type DeliveryResult, type Deliv
 import {type ExpressionContext, renderString, renderTemplate} from './expressions.js'
 import {labelOf} from './inputs.js'
 import {formatMoney} from './money.js'
-import type {LoadedManifest} from './manifest.js'
+import type {LoadedManifest, PublishRequest} from './manifest.js'
 import {type RenderedFile, renderTemplateFolder} from './render.js'
 import {requestBody} from './request-body.js'
 
@@ -48,6 +48,14 @@ export interface Plan {
   configSources: string[]
   /** Variables for the manifest's expressions; the outputs are rendered with it after delivery. */
   context: ExpressionContext
+  /** Inputs whose values are secrets (a Backstage `ui:widget: password`), never displayed. */
+  secretInputs?: string[]
+}
+
+/** Returns the inputs of a plan for display, with secret values replaced by asterisks. */
+export function shownInputs(plan: Pick<Plan, 'inputs' | 'secretInputs'>): Record<string, unknown> {
+  if (!plan.secretInputs?.length) return plan.inputs
+  return Object.fromEntries(Object.entries(plan.inputs).map(([name, value]) => [name, plan.secretInputs!.includes(name) ? '********' : value]))
 }
 
 export interface CreatePlanOptions {
@@ -123,7 +131,8 @@ export async function createPlan(options: CreatePlanOptions): Promise<Plan> {
   const {context, cost, risk, resources, permissions, policyRequest} = prepareRequest(loaded, inputs, {user: options.user, requester: {login: '', name: '', team: '', groups: []}, runId})
 
   const publish = manifest.spec.steps.find((step) => step.action === 'publish:pull-request')!
-  const branch = checkBranchName(options.branch ?? renderString(String(publish.with.branch), context))
+  const request = publishRequest(loaded, context, options.target)
+  const branch = checkBranchName(options.branch ?? request.branch)
   const fingerprint = requestFingerprint(manifest.metadata.name, inputs, options.target)
 
   // The base branch, the shared policy on it and the request's own branch are read side by
@@ -147,8 +156,7 @@ export async function createPlan(options: CreatePlanOptions): Promise<Plan> {
 
   checkNoOverwrite(loaded, files, options.target)
 
-  const title = renderString(String(publish.with.title), context)
-  const description = publish.with.description === undefined ? undefined : renderString(String(publish.with.description), context)
+  const {title, description} = request
   const plan: Plan = {
     runId,
     action: {name: manifest.metadata.name, title: manifest.metadata.title, command: manifest.spec.command, file: loaded.file},
@@ -165,6 +173,7 @@ export async function createPlan(options: CreatePlanOptions): Promise<Plan> {
     configSources: options.configSources ?? [],
     context,
     existing,
+    secretInputs: Object.entries(manifest.spec.inputs.properties).filter(([, schema]) => schema.form?.secret).map(([name]) => name),
     change: {
       branch,
       fingerprint,
@@ -173,8 +182,11 @@ export async function createPlan(options: CreatePlanOptions): Promise<Plan> {
       commitMessage: '',
       files,
       labels: decisionLabels(decision, publish.with.labels),
-      teamReviewers: decision.requirements.map((requirement) => requirement.team),
-      autoMerge: decision.outcome === 'auto_approve' ? options.autoMerge : undefined,
+      teamReviewers: [...new Set([...decision.requirements.map((requirement) => requirement.team), ...(request.teamReviewers ?? [])])],
+      // GitHub cannot turn on auto-merge for a draft pull request.
+      autoMerge: decision.outcome === 'auto_approve' && !request.draft ? options.autoMerge : undefined,
+      ...(request.draft ? {draft: true} : {}),
+      ...(request.reviewers?.length ? {reviewers: request.reviewers} : {}),
     },
   }
   if (options.edit && existing) {
@@ -189,8 +201,36 @@ export async function createPlan(options: CreatePlanOptions): Promise<Plan> {
 
   plan.change.body = requestBody(plan, description)
   // Git trailers at the end of the message let a later run recognize its own branch.
-  plan.change.commitMessage = `${title}\n\n${plan.change.body}\n${FINGERPRINT_TRAILER}: ${fingerprint}\nIdp-Run: ${runId}\n`
+  plan.change.commitMessage = `${request.commitMessage ?? title}\n\n${plan.change.body}\n${FINGERPRINT_TRAILER}: ${fingerprint}\nIdp-Run: ${runId}\n`
   return plan
+}
+
+/**
+ * The branch, title and description of the pull request: rendered from the publish step, or by
+ * a Backstage template's engine, whose pull request must go to the configured repository.
+ */
+function publishRequest(loaded: LoadedManifest, context: ExpressionContext, target: DeliveryTarget): PublishRequest {
+  if (loaded.engine) {
+    const request = loaded.engine.publish(context)
+    const configured = target.summary.repository
+    const requested = `${request.repository.owner}/${request.repository.repo}`
+    if (target.kind === 'github' && typeof configured === 'string' && configured.toLowerCase() !== requested.toLowerCase()) {
+      throw new IdpError(`${loaded.manifest.metadata.name} publishes to ${requested}, but the configured target is ${configured}`, {
+        code: 'TARGET_MISMATCH',
+        exitCode: 2,
+        hint: `Set target.github.repository to ${requested} in the configuration, or run the template against the repository it names.`,
+      })
+    }
+
+    return request
+  }
+
+  const publish = loaded.manifest.spec.steps.find((step) => step.action === 'publish:pull-request')!
+  return {
+    branch: renderString(String(publish.with.branch), context),
+    title: renderString(String(publish.with.title), context),
+    description: publish.with.description === undefined ? undefined : renderString(String(publish.with.description), context),
+  }
 }
 
 /**
@@ -285,10 +325,12 @@ function renderList<T extends object>(items: T[], context: ExpressionContext): T
 
 /** Renders the files of every template step in memory; two steps writing one path is an error. */
 export async function renderFiles(loaded: LoadedManifest, context: ExpressionContext): Promise<RenderedFile[]> {
+  if (loaded.engine) return loaded.engine.renderFiles(context)
   const files: RenderedFile[] = []
   for (const step of loaded.manifest.spec.steps) {
     if (step.action !== 'template:render') continue
-    files.push(...(await renderTemplateFolder(join(loaded.dir, String(step.with.source)), String(step.with.target), context)))
+    const verbatim = Array.isArray(step.with.verbatim) ? step.with.verbatim.map(String) : undefined
+    files.push(...(await renderTemplateFolder(join(loaded.dir, String(step.with.source)), String(step.with.target), context, verbatim)))
   }
 
   const seen = new Set<string>()

@@ -1,5 +1,5 @@
 import type {Plan} from './plan.js'
-import {formatMoney} from './plan.js'
+import {formatMoney, shownInputs} from './plan.js'
 
 /** The fence info string that marks the machine-readable request in a pull request body. */
 export const REQUEST_FENCE = 'json idp-request'
@@ -17,7 +17,7 @@ export function requestBody(plan: Plan, description?: string): string {
   lines.push(`Requested by ${code(requester.name)} (login ${code(requester.login)}${requester.team ? `, team ${code(requester.team)}` : ''}) with \`idp ${plan.action.command}\`.`, '')
 
   lines.push('### Inputs', '', '| Input | Value |', '|---|---|')
-  for (const [name, value] of Object.entries(plan.inputs)) {
+  for (const [name, value] of Object.entries(shownInputs(plan))) {
     const label = plan.labels[name]
     const shown = label && label !== String(value) ? `${String(value)} (${label})` : formatValue(value)
     lines.push(`| ${name} | ${escapeCell(shown)} |`)
@@ -119,7 +119,7 @@ export function machineRequest(plan: Plan): Record<string, unknown> {
     runId: plan.runId,
     fingerprint: plan.change.fingerprint,
     action: plan.action.name,
-    inputs: plan.inputs,
+    inputs: shownInputs(plan),
     requester: plan.requester,
     cost: plan.cost ? {monthly: plan.cost.monthly, currency: plan.cost.currency} : undefined,
     decision: {

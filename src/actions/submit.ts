@@ -176,6 +176,15 @@ function renderOutputs(plan: Plan, loaded: LoadedManifest, delivery: DeliveryRes
     },
   }
 
+  if (loaded.engine) {
+    const {pullRequest} = delivery
+    return loaded.engine.outputs(plan.context, {
+      targetBranchName: delivery.branch,
+      commitHash: delivery.commit,
+      ...(pullRequest ? {remoteUrl: pullRequest.url, pullRequestNumber: pullRequest.number} : {}),
+    })
+  }
+
   const outputs: SubmitResult['outputs'] = []
   for (const output of loaded.manifest.spec.outputs ?? []) {
     let value: string

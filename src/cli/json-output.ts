@@ -1,4 +1,4 @@
-import type {Plan} from '../actions/plan.js'
+import {type Plan, shownInputs} from '../actions/plan.js'
 import type {SubmitResult} from '../actions/submit.js'
 
 /** Prints one JSON document on stdout. */
@@ -10,7 +10,7 @@ export function printJson(value: unknown): void {
 export function planJson(plan: Plan, dryRun: boolean): Record<string, unknown> {
   return {
     action: plan.action.name,
-    inputs: plan.inputs,
+    inputs: shownInputs(plan),
     cost: plan.cost ? {monthly: plan.cost.monthly, currency: plan.cost.currency} : undefined,
     risk: plan.risk,
     resources: plan.resources,

@@ -1,7 +1,7 @@
 import type {ChalkInstance} from 'chalk'
 import {createTwoFilesPatch} from 'diff'
 
-import {formatMoney, type Plan} from '../actions/plan.js'
+import {formatMoney, type Plan, shownInputs} from '../actions/plan.js'
 import type {SubmitResult} from '../actions/submit.js'
 import type {DeliveryResult} from '../delivery/target.js'
 import type {Decision} from '../policy/index.js'
@@ -12,7 +12,7 @@ export function formatPlan(plan: Plan, chalk: ChalkInstance): string {
   const lines: string[] = []
   lines.push(chalk.bold(`${plan.action.title} (${plan.action.name})`))
   const width = Math.max(...Object.keys(plan.inputs).map((name) => name.length))
-  for (const [name, value] of Object.entries(plan.inputs)) {
+  for (const [name, value] of Object.entries(shownInputs(plan))) {
     const label = plan.labels[name]
     const shown = typeof value === 'string' ? value : JSON.stringify(value)
     lines.push(`  ${name.padEnd(width)}  ${shown}${label && label !== shown ? chalk.dim(` (${label})`) : ''}`)

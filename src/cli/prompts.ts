@@ -1,14 +1,26 @@
-import {confirm, input, select} from '@inquirer/prompts'
+import {confirm, input, password, select} from '@inquirer/prompts'
 
 import type {InputPrompter, PromptRequest} from '../actions/inputs.js'
 import {ExitCode, IdpError} from '../errors.js'
 
-/** Asks for inputs with inquirer: a list for enum inputs, a text field for the rest. */
+let lastPage: string | undefined
+
+/**
+ * Asks for inputs with inquirer: a list for enum inputs, a text field for the rest, and a
+ * field that does not echo for secrets. A Backstage page title is shown before its first input.
+ */
 export const inquirerPrompter: InputPrompter = {
   async ask(request: PromptRequest): Promise<unknown> {
     const {input: definition} = request
     const message = definition.schema.title ?? definition.name
+    const {form} = definition.schema
+    if (form?.page && form.page !== lastPage) process.stderr.write(`\n${form.page}\n`)
+    lastPage = form?.page
     return cancellable(async () => {
+      if (form?.secret) {
+        return password({message, mask: true, validate: (value) => request.validate(value) ?? true})
+      }
+
       if (request.choices) {
         return select({
           message,

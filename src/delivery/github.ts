@@ -369,7 +369,7 @@ async function deliverChange(options: DeliverOptions): Promise<DeliveryResult> {
 
       if (current) return current
       try {
-        const {data} = await client.rest.pulls.create({owner, repo, title: change.title, head: change.branch, base: state.branch, body: change.body})
+        const {data} = await client.rest.pulls.create({owner, repo, title: change.title, head: change.branch, base: state.branch, body: change.body, ...(change.draft ? {draft: true} : {})})
         return {number: data.number, url: data.html_url, nodeId: data.node_id}
       } catch (error) {
         // Another run of this request opened it in the meantime: report that one, never a duplicate.
@@ -396,8 +396,8 @@ async function deliverChange(options: DeliverOptions): Promise<DeliveryResult> {
           : Promise.resolve(),
         ...(change.update?.staleLabels ?? []).map((name) => removeLabel(client, owner, repo, pullRequest.number, name)),
         client.rest.issues.addLabels({owner, repo, issue_number: pullRequest.number, labels: change.labels}),
-        change.teamReviewers.length > 0
-          ? client.rest.pulls.requestReviewers({owner, repo, pull_number: pullRequest.number, reviewers: [], team_reviewers: change.teamReviewers})
+        change.teamReviewers.length > 0 || (change.reviewers?.length ?? 0) > 0
+          ? client.rest.pulls.requestReviewers({owner, repo, pull_number: pullRequest.number, reviewers: change.reviewers ?? [], team_reviewers: change.teamReviewers})
           : Promise.resolve(undefined),
       ]),
     () => describeLabelsAndReviewers(change, true),
@@ -553,7 +553,8 @@ function describeLabelsAndReviewers(change: ChangeRequest, done = false): string
 
 function describeLabelsAndTeams(change: ChangeRequest, done: boolean): string {
   const labels = `label${change.labels.length === 1 ? '' : 's'} ${change.labels.join(', ')}`
-  const reviewers = change.teamReviewers.length > 0 ? ` and ${done ? 'requested' : 'requesting'} review from ${change.teamReviewers.map((team) => `@${team}`).join(', ')}` : ''
+  const requested = [...(change.reviewers ?? []), ...change.teamReviewers].map((name) => `@${name}`)
+  const reviewers = requested.length > 0 ? ` and ${done ? 'requested' : 'requesting'} review from ${requested.join(', ')}` : ''
   return done ? `Added ${labels}${reviewers}` : `Adding ${labels}${reviewers}`
 }
 

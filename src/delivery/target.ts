@@ -25,6 +25,10 @@ export interface ChangeRequest {
   labels: string[]
   /** GitHub team slugs asked to review. */
   teamReviewers: string[]
+  /** GitHub logins asked to review, from a Backstage template's `reviewers`. */
+  reviewers?: string[]
+  /** Open the pull request as a draft (a Backstage template's `draft`). */
+  draft?: boolean
   /** Merge method when the pull request should merge by itself once checks pass (auto-approved requests). */
   autoMerge?: 'merge' | 'squash' | 'rebase'
   /** The branch and commit an earlier run of this request left; delivery continues after them. */
