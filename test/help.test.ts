@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import {spawn} from 'node:child_process'
-import {readFileSync, readdirSync} from 'node:fs'
+import {cpSync, readFileSync, readdirSync} from 'node:fs'
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {Config} from '@oclif/core'
@@ -131,6 +131,7 @@ describe('examples in the help', function () {
     dir.write('work/.idp/approval-policy.yaml', bundledPolicy)
     dir.write('work/.idp/approval-policy.tests.yaml', bundledCases)
     dir.write('work/cases/db-create.yaml', `policy: ../approval-policy.yaml\n${bundledCases}`)
+    cpSync(join(root, 'action-manifests'), join(dir.path, 'work', 'action-manifests'), {recursive: true})
     // `idp` on the PATH runs the built CLI, as after `npm install --global`.
     dir.write('bin/idp', `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} ${JSON.stringify(binPath)} "$@"\n`, 0o755)
     env = sandboxEnv(join(dir.path, 'home'), {

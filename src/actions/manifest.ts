@@ -81,8 +81,8 @@ export async function loadManifest(file: string): Promise<LoadedManifest> {
     invalidCode: 'MANIFEST_INVALID',
   })
 
-  const problems = validateAgainstSchema(source)
-  if (problems.length === 0) problems.push(...semanticProblems(source))
+  const {schema, semantic} = manifestProblems(source)
+  const problems = [...schema, ...semantic]
   if (problems.length > 0) {
     throw new IdpError(`Action manifest ${absolute} is invalid: ${problems.length} ${problems.length === 1 ? 'problem' : 'problems'}`, {
       code: 'MANIFEST_INVALID',
@@ -93,6 +93,15 @@ export async function loadManifest(file: string): Promise<LoadedManifest> {
   }
 
   return {manifest: source.value as ActionManifest, file: absolute, dir: dirname(absolute)}
+}
+
+/**
+ * Checks a parsed manifest: the JSON Schema first, then, only when the schema passes, the checks
+ * a schema cannot express. `idp actions validate` reports both lists with its own findings.
+ */
+export function manifestProblems(source: YamlSource): {schema: Problem[]; semantic: Problem[]} {
+  const schema = validateAgainstSchema(source)
+  return {schema, semantic: schema.length === 0 ? semanticProblems(source) : []}
 }
 
 function validateAgainstSchema(source: YamlSource): Problem[] {

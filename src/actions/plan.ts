@@ -215,7 +215,8 @@ export function requestFingerprint(action: string, inputs: Record<string, unknow
   return createHash('sha256').update(canonical).digest('hex').slice(0, 16)
 }
 
-function labelsOf(loaded: LoadedManifest, inputs: Record<string, unknown>): Record<string, string> {
+/** Display label of each enum input's value. */
+export function labelsOf(loaded: LoadedManifest, inputs: Record<string, unknown>): Record<string, string> {
   const labels: Record<string, string> = {}
   for (const [name, schema] of Object.entries(loaded.manifest.spec.inputs.properties)) {
     if (schema.enum && name in inputs) labels[name] = labelOf(schema, inputs[name])
@@ -224,7 +225,8 @@ function labelsOf(loaded: LoadedManifest, inputs: Record<string, unknown>): Reco
   return labels
 }
 
-function pricesOf(loaded: LoadedManifest, inputs: Record<string, unknown>): Record<string, number> {
+/** Price of each priced input's value, from `spec.cost.prices`. */
+export function pricesOf(loaded: LoadedManifest, inputs: Record<string, unknown>): Record<string, number> {
   const prices: Record<string, number> = {}
   for (const [name, table] of Object.entries(loaded.manifest.spec.cost?.prices ?? {})) {
     const value = inputs[name]
