@@ -132,7 +132,7 @@ describe('actions validate', () => {
   it('reports an undefined input in the manifest', async () => {
     const findings = await findingsOf(writeManifest([['        name: "${{ inputs.name }}"\n', '        name: "${{ inputs.nmae }}"\n']]))
     assert.deepEqual(findings.map(summary), ['27:20 undefined-input error'])
-    assert.equal(findings[0].message, 'inputs.nmae refers to an input that is not defined; the inputs are: name, tier')
+    assert.equal(findings[0].message, 'inputs.nmae refers to an input that is not defined. The inputs are: name, tier')
   })
 
   it('reports an undefined input in a template file', async () => {
@@ -145,19 +145,19 @@ describe('actions validate', () => {
   it('reports an undefined step in outputs', async () => {
     const findings = await findingsOf(writeManifest([['      value: "${{ steps.publish.branch }}"\n', '      value: "${{ steps.render.files }}"\n']]))
     assert.deepEqual(findings.map(summary), ['42:19 undefined-step error'])
-    assert.equal(findings[0].message, 'steps.render refers to a step result that does not exist: only steps.publish exists here')
+    assert.equal(findings[0].message, 'steps.render refers to a step result that does not exist, because only steps.publish exists here')
   })
 
   it('reports a step result read before it exists', async () => {
     const findings = await findingsOf(writeManifest([['        title: "Cache ${{ inputs.name }} (${{ inputs.tier }})"\n', '        title: "Cache ${{ steps.publish.url }}"\n']]))
     assert.deepEqual(findings.map(summary), ['38:27 undefined-step error'])
-    assert.match(findings[0].message, /no step results exist here; only outputs can read steps/)
+    assert.match(findings[0].message, /no step results exist here. Only outputs can read steps/)
   })
 
   it('reports a hyphenated name once', async () => {
     const findings = await findingsOf(writeManifest([['        target: "caches/${{ inputs.name }}"\n', '        target: "caches/${{ inputs.cache-name }}"\n']]))
     assert.deepEqual(findings.map(summary), ['33:29 hyphenated-name error'])
-    assert.match(findings[0].message, /^"inputs\.cache-name" reads as inputs\.cache minus name: .* use cacheName$/)
+    assert.match(findings[0].message, /^"inputs\.cache-name" reads as inputs\.cache minus name: .* Use cacheName$/)
   })
 
   it('reports a hyphenated step id in a template file', async () => {
@@ -246,7 +246,7 @@ describe('idp actions validate', () => {
     assert.equal(result.status, 1, result.stderr)
     assert.equal(
       result.stdout,
-      `${file}:27:20: error: spec.preview.resources[0].name: inputs.nmae refers to an input that is not defined; the inputs are: name, tier [undefined-input]\n1 manifest checked: 1 error, 0 warnings\n`,
+      `${file}:27:20: error: spec.preview.resources[0].name: inputs.nmae refers to an input that is not defined. The inputs are: name, tier [undefined-input]\n1 manifest checked: 1 error, 0 warnings\n`,
     )
   })
 

@@ -8,8 +8,8 @@ export interface ReferenceProblem {
 }
 
 /**
- * What an expression at one place of a manifest may read: the input names, and the id of the
- * step whose results exist there (only outputs, rendered after the pull request step, read one).
+ * Names an expression at one place of a manifest may read: the inputs, and the id of the step
+ * whose results exist there. Only outputs, rendered after the pull request step, have one.
  */
 export interface ReferenceScope {
   inputs: ReadonlySet<string>
@@ -35,7 +35,7 @@ export function checkReferences(expression: string, scope: ReferenceScope): Refe
       const hyphenated = `${dotted}${tail}`
       problems.push({
         rule: 'hyphenated-name',
-        message: `"${variable}.${hyphenated}" reads as ${variable}.${dotted} minus ${tail.slice(1).split('-').join(' minus ')}: names in expressions cannot contain hyphens; use ${camelCase(hyphenated)}`,
+        message: `"${variable}.${hyphenated}" reads as ${variable}.${dotted} minus ${tail.slice(1).split('-').join(' minus ')}: names in expressions cannot contain hyphens. Use ${camelCase(hyphenated)}`,
         offset,
       })
       continue
@@ -51,13 +51,13 @@ export function checkReferences(expression: string, scope: ReferenceScope): Refe
 function checkInput(variable: string, name: string, scope: ReferenceScope): Omit<ReferenceProblem, 'offset'> | undefined {
   if (scope.inputs.has(name)) return undefined
   const known = [...scope.inputs].join(', ') || 'none'
-  return {rule: 'undefined-input', message: `${variable}.${name} refers to an input that is not defined; the inputs are: ${known}`}
+  return {rule: 'undefined-input', message: `${variable}.${name} refers to an input that is not defined. The inputs are: ${known}`}
 }
 
 function checkStep(name: string, scope: ReferenceScope): Omit<ReferenceProblem, 'offset'> | undefined {
   if (scope.step !== undefined && name === scope.step) return undefined
-  const available = scope.step === undefined ? 'no step results exist here; only outputs can read steps' : `only steps.${scope.step} exists here`
-  return {rule: 'undefined-step', message: `steps.${name} refers to a step result that does not exist: ${available}`}
+  const available = scope.step === undefined ? 'no step results exist here. Only outputs can read steps' : `only steps.${scope.step} exists here`
+  return {rule: 'undefined-step', message: `steps.${name} refers to a step result that does not exist, because ${available}`}
 }
 
 function camelCase(name: string): string {

@@ -11,7 +11,7 @@ import {formatterForFile} from './literals.js'
 import {type ActionManifest, type InputSchema, type LoadedManifest, manifestProblems} from './manifest.js'
 import {estimateCost, labelsOf, pricesOf} from './plan.js'
 
-/** What a finding is about; scripts and CI annotations can group by it. */
+/** Kind of a finding, which scripts and CI annotations can group by. */
 export type LintRule =
   | 'not-found'
   | 'yaml'
@@ -31,7 +31,7 @@ export interface LintFinding extends Problem {
   rule: LintRule
 }
 
-/** Findings of every manifest checked; an error in any of them fails the check. */
+/** Findings of every manifest checked. An error in any of them fails the check. */
 export interface LintResult {
   files: string[]
   findings: LintFinding[]
