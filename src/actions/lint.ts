@@ -181,6 +181,7 @@ function checkManifestStrings(source: YamlSource): LintFinding[] {
   visit(spec.inputs, ['spec', 'inputs'], inputScope(manifest), false)
   visit(spec.cost, ['spec', 'cost'], inputScope(manifest), true)
   visit(spec.preview, ['spec', 'preview'], inputScope(manifest), true)
+  visit(spec.risk, ['spec', 'risk'], inputScope(manifest), true)
   visit(spec.steps, ['spec', 'steps'], inputScope(manifest), true)
   visit(spec.outputs, ['spec', 'outputs'], outputScope(manifest), true)
   return findings

@@ -19,6 +19,8 @@ export interface InputSchema {
   enum?: unknown[]
   enumNames?: string[]
   default?: unknown
+  /** Sample values, as in JSON Schema; the first one is used in the command's help examples. */
+  examples?: unknown[]
   pattern?: string
   errorMessage?: string
   minLength?: number
@@ -44,7 +46,8 @@ export interface ActionManifest {
     command: string
     inputs: {type: 'object'; required?: string[]; properties: Record<string, InputSchema>}
     cost?: {currency: string; prices?: Record<string, Record<string, number>>; monthly: number | string; explanation?: string}
-    risk?: string[]
+    /** Risk attributes: a name, or a name with a `${{ }}` condition over the inputs. */
+    risk?: Array<string | {name: string; when: string}>
     preview?: {
       resources?: Array<{type: string; name: string; description?: string}>
       permissions?: Array<{principal: string; role: string; on: string; description?: string}>

@@ -110,7 +110,7 @@ export function prepareRequest(loaded: LoadedManifest, inputs: Record<string, un
   if (cost) context.cost = {monthly: cost.monthly, currency: cost.currency}
   const resources = renderList(manifest.spec.preview?.resources ?? [], context)
   const permissions = renderList(manifest.spec.preview?.permissions ?? [], context)
-  const risk = manifest.spec.risk ?? []
+  const risk = riskOf(loaded, context)
   const policyRequest = policyRequestOf({manifest: loaded, inputs, cost, risk, resources, permissions, requester: options.requester})
   return {context, cost, risk, resources, permissions, policyRequest}
 }
@@ -213,6 +213,17 @@ export function requestFingerprint(action: string, inputs: Record<string, unknow
   // Code-unit order, the same on every machine whatever its locale.
   const canonical = JSON.stringify({action, inputs: Object.fromEntries(Object.entries(inputs).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))), target: target.summary})
   return createHash('sha256').update(canonical).digest('hex').slice(0, 16)
+}
+
+/** Lists the risk attributes of a request: those without a condition, and those whose condition is true. */
+function riskOf(loaded: LoadedManifest, context: ExpressionContext): string[] {
+  const risk: string[] = []
+  for (const item of loaded.manifest.spec.risk ?? []) {
+    if (typeof item === 'string') risk.push(item)
+    else if (renderTemplate(item.when, context) === true) risk.push(item.name)
+  }
+
+  return risk
 }
 
 /** Display label of each enum input's value. */
