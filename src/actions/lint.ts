@@ -158,7 +158,7 @@ function topLevelAlternatives(pattern: string): string[] {
 
 /**
  * Checks the references in every expression of the manifest, and renders each one with sample
- * inputs: the defaults, else the first allowed value, else a value of the input's type.
+ * inputs: the defaults, else the first example or allowed value, else a value of the input's type.
  */
 function checkManifestStrings(source: YamlSource): LintFinding[] {
   const manifest = source.value as ActionManifest
@@ -261,6 +261,7 @@ function sampleContext(manifest: ActionManifest, file: string): ExpressionContex
 function sampleValue(schema: InputSchema): unknown {
   const fallback = defaultOf(schema, {})
   if (fallback !== undefined) return fallback
+  if (schema.examples?.length) return schema.examples[0]
   if (schema.enum) return schema.enum[0]
   switch (schema.type) {
     case 'string': {

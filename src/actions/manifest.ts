@@ -103,8 +103,60 @@ export async function loadManifest(file: string): Promise<LoadedManifest> {
  * a schema cannot express. `idp actions validate` reports both lists with its own findings.
  */
 export function manifestProblems(source: YamlSource): {schema: Problem[]; semantic: Problem[]} {
-  const schema = validateAgainstSchema(source)
+  const conditional = conditionalInputProblems(source)
+  const explained = new Set(conditional.map((problem) => problem.keywordPath))
+  const schema = [
+    ...conditional.map(({keywordPath, ...problem}) => problem),
+    ...validateAgainstSchema(source).filter((problem) => !explained.has(problem.path ?? '')),
+  ]
   return {schema, semantic: schema.length === 0 ? semanticProblems(source) : []}
+}
+
+// JSON Schema keywords that make an input depend on another one. idp asks every input it
+// declares and applies one default each, so it rejects them rather than ignore a branch.
+const CONDITIONAL_KEYWORDS = ['allOf', 'anyOf', 'oneOf', 'not', 'if', 'then', 'else', 'dependencies', 'dependentRequired', 'dependentSchemas']
+
+/**
+ * Explains conditional input schemas, which the JSON Schema would only report as unknown
+ * fields. A default inside a branch is pointed at, because that is the value that would be lost.
+ */
+function conditionalInputProblems(source: YamlSource): Array<Problem & {keywordPath: string}> {
+  const inputs = (source.value as {spec?: {inputs?: unknown}} | null)?.spec?.inputs
+  if (!inputs || typeof inputs !== 'object') return []
+
+  const problems: Array<Problem & {keywordPath: string}> = []
+  for (const keyword of CONDITIONAL_KEYWORDS.filter((name) => name in inputs)) {
+    const keywordPath = ['spec', 'inputs', keyword]
+    const defaultPath = findDefault((inputs as Record<string, unknown>)[keyword], keywordPath)
+    const reported = defaultPath ?? keywordPath
+    const lost = defaultPath ? `, so the default of ${String(defaultPath.at(-2))} here would never apply` : ''
+    problems.push({
+      file: source.file,
+      ...lineColumn(source.locate(reported, defaultPath ? 'value' : 'key')),
+      path: formatPath(reported),
+      keywordPath: formatPath(keywordPath),
+      message: `conditional input schemas ("${keyword}") are not supported${lost}. Declare every input under spec.inputs.properties with one default, and let the templates use it only where another input calls for it`,
+    })
+  }
+
+  return problems
+}
+
+function findDefault(value: unknown, path: Array<string | number>): Array<string | number> | undefined {
+  if (Array.isArray(value)) {
+    for (const [index, item] of value.entries()) {
+      const found = findDefault(item, [...path, index])
+      if (found) return found
+    }
+  } else if (value && typeof value === 'object') {
+    if ('default' in value) return [...path, 'default']
+    for (const [key, item] of Object.entries(value)) {
+      const found = findDefault(item, [...path, key])
+      if (found) return found
+    }
+  }
+
+  return undefined
 }
 
 function validateAgainstSchema(source: YamlSource): Problem[] {
