@@ -112,7 +112,7 @@ export function manifestProblems(source: YamlSource): {schema: Problem[]; semant
   return {schema, semantic: schema.length === 0 ? semanticProblems(source) : []}
 }
 
-// JSON Schema keywords that make an input depend on another one. idp asks every input it
+// JSON Schema keywords that make an input depend on another one. idp prompts for every input it
 // declares and applies one default each, so it rejects them rather than ignore a branch.
 const CONDITIONAL_KEYWORDS = ['allOf', 'anyOf', 'oneOf', 'not', 'if', 'then', 'else', 'dependencies', 'dependentRequired', 'dependentSchemas']
 

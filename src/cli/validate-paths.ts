@@ -5,8 +5,8 @@ import {load} from 'js-yaml'
 import {bundledCatalogDir, listManifestFiles} from '../actions/catalog.js'
 
 /**
- * Lists the manifests `idp actions validate` checks. A file given by path is always checked; a
- * folder, and the catalog when no path is given, contributes its YAML files except those of
+ * Lists the manifests `idp actions validate` checks. A file given by path is always checked. A
+ * folder, or the catalog when no path is given, contributes its YAML files, except those of
  * another kind (Backstage templates, policies), which the catalog skips too.
  */
 export async function manifestFilesOf(paths: string[], configFile: string | undefined): Promise<string[]> {
