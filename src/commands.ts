@@ -3,6 +3,7 @@ import type {Command} from '@oclif/core'
 import {readCatalog} from './actions/catalog.js'
 import {createActionCommand} from './cli/action-command.js'
 import ActionsList from './commands/actions/list.js'
+import ActionsValidate from './commands/actions/validate.js'
 import ApprovalsEscalate from './commands/approvals/escalate.js'
 import Approve from './commands/approve.js'
 import Autocomplete from './commands/autocomplete/index.js'
@@ -24,6 +25,7 @@ import RunsWatch from './commands/runs/watch.js'
 const STATIC_COMMANDS: Record<string, Command.Class> = {
   run: Run,
   'actions:list': ActionsList,
+  'actions:validate': ActionsValidate,
   'approvals:escalate': ApprovalsEscalate,
   approve: Approve,
   autocomplete: Autocomplete,

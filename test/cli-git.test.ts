@@ -504,7 +504,16 @@ describe('idp catalog commands', () => {
   it('lists the bundled actions', () => {
     const result = runCli(['actions', 'list'], {cwd: dir.path, env: sandboxEnv(join(dir.path, 'home'))})
     assert.equal(result.status, 0, result.stderr)
-    assert.match(result.stdout, /^db-create {2}idp db create {2}PostgreSQL database$/m)
+    assert.equal(
+      result.stdout,
+      [
+        'access-grant      idp access grant      Access grant',
+        'bucket-create     idp bucket create     Object storage bucket',
+        'db-create         idp db create         PostgreSQL database',
+        'namespace-create  idp namespace create  Kubernetes namespace',
+        '',
+      ].join('\n'),
+    )
   })
 
   it('names an unknown action and the closest one', () => {

@@ -374,7 +374,7 @@ describe('idp policy test', () => {
     assert.equal(result.status, 0, result.stderr)
     assert.match(result.stdout, /policies\/approval-policy\.tests\.yaml \(policy .*policies\/approval-policy\.yaml\)/)
     assert.match(result.stdout, /^ {2}✓ production large needs a team lead and finance$/m)
-    assert.match(result.stdout, /^12 passed, 0 failed$/m)
+    assert.match(result.stdout, /^16 passed, 0 failed$/m)
   })
 
   it('shows a failed case as a diff', () => {

@@ -44,7 +44,7 @@ const UNSAFE_MANIFEST = [
   '',
 ].join('\n')
 
-const TOP_LEVEL = ['actions', 'approvals', 'approve', 'autocomplete', 'db', 'doctor', 'init', 'policy', 'run', 'runs']
+const TOP_LEVEL = ['access', 'actions', 'approvals', 'approve', 'autocomplete', 'bucket', 'db', 'doctor', 'init', 'namespace', 'policy', 'run', 'runs']
 
 const hasZsh = spawnSync('zsh', ['-c', 'exit 0']).status === 0
 
@@ -201,7 +201,7 @@ describe('shell completion', function () {
     it('skips given flags and extra command words', () => {
       const lines = bash(['complete_words idp db create --size small --s', "complete_words idp autocomplete ''", "complete_words idp autocomplete bash ''", "complete_words idp run ''"].join('\n'))
       // Action names come in catalog order: the bundled folder first.
-      assert.deepEqual(lines, ['', 'bash zsh powershell', '', 'db-create cache-create queue-create'])
+      assert.deepEqual(lines, ['', 'bash zsh powershell', '', 'access-grant bucket-create db-create namespace-create cache-create queue-create'])
     })
 
     it('keeps an enum value with spaces or $ one literal word', () => {
@@ -213,15 +213,15 @@ describe('shell completion', function () {
     })
 
     it('FC19: follows an added and a deleted manifest', () => {
-      const bucket = dir.write('bucket-create.yaml', manifest('bucket'))
+      const volume = dir.write('volume-create.yaml', manifest('volume'))
       const before = generation()
       const lines = bash(
         [
           "complete_words idp ''",
           `head -n 1 ${refreshScript()}`,
-          `cp ${bucket} actions/ && rm actions/queue-create.yaml`,
+          `cp ${volume} actions/ && rm actions/queue-create.yaml`,
           "complete_words idp ''",
-          "complete_words idp bucket create --tier ''",
+          "complete_words idp volume create --tier ''",
           `head -n 1 ${refreshScript()}`,
           "complete_words idp ''",
           `head -n 1 ${refreshScript()}`,
@@ -229,11 +229,11 @@ describe('shell completion', function () {
       )
       assert.deepEqual(lines[0].split(' '), [...TOP_LEVEL, 'cache', 'queue'].sort())
       assert.equal(lines[1], before, 'no regeneration while nothing changed')
-      assert.deepEqual(lines[2].split(' '), [...TOP_LEVEL, 'bucket', 'cache'].sort())
+      assert.deepEqual(lines[2].split(' '), [...TOP_LEVEL, 'volume', 'cache'].sort())
       assert.equal(lines[3], 'basic premium')
       assert.notEqual(lines[4], before, 'the first Tab after the change regenerated')
       assert.equal(lines[6], lines[4], 'the Tab after that did not regenerate again')
-      assert.deepEqual(lines[5].split(' '), [...TOP_LEVEL, 'bucket', 'cache'].sort())
+      assert.deepEqual(lines[5].split(' '), [...TOP_LEVEL, 'volume', 'cache'].sort())
     })
 
     it('FC19: follows a manifest edited in place', () => {
@@ -250,9 +250,9 @@ describe('shell completion', function () {
     it('FC19: follows a configured catalog folder created later', () => {
       dir.write('repo/.idprc.yaml', 'catalog:\n  - ./actions\n  - ./more-actions\n')
       assert.equal(idp(['autocomplete', '--refresh-cache']).status, 0)
-      const bucket = dir.write('bucket-create.yaml', manifest('bucket'))
-      const lines = bash(["complete_words idp b", `mkdir more-actions && cp ${bucket} more-actions/`, 'complete_words idp b'].join('\n'))
-      assert.deepEqual(lines, ['', 'bucket'])
+      const volume = dir.write('volume-create.yaml', manifest('volume'))
+      const lines = bash(["complete_words idp v", `mkdir more-actions && cp ${volume} more-actions/`, 'complete_words idp v'].join('\n'))
+      assert.deepEqual(lines, ['', 'volume'])
     })
 
     it('FC19: follows the configuration of the folder the shell is in', () => {
@@ -350,9 +350,9 @@ describe('shell completion', function () {
       const before = generation()
 
       renameSync(join(repo(), 'actions', 'queue-create.yaml'), join(dir.path, 'queue-create.yaml'))
-      dir.write('repo/actions/bucket-create.yaml', manifest('bucket'))
-      assert.deepEqual((await shell.complete('idp ')).sort(), [...TOP_LEVEL, 'bucket', 'cache'].sort())
-      assert.deepEqual(await shell.complete('idp bucket create --tier '), ['basic', 'premium'])
+      dir.write('repo/actions/volume-create.yaml', manifest('volume'))
+      assert.deepEqual((await shell.complete('idp ')).sort(), [...TOP_LEVEL, 'volume', 'cache'].sort())
+      assert.deepEqual(await shell.complete('idp volume create --tier '), ['basic', 'premium'])
       assert.notEqual(generation(), before)
     })
   })

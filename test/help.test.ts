@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import {spawn} from 'node:child_process'
-import {readFileSync, readdirSync} from 'node:fs'
+import {cpSync, readFileSync, readdirSync} from 'node:fs'
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {Config} from '@oclif/core'
@@ -127,10 +127,15 @@ describe('examples in the help', function () {
     dir.write('unconfigured/.git/HEAD', '')
     dir.write('work/.idprc.yaml', 'target:\n  github:\n    repository: acme/infrastructure\n')
     dir.write('work/request.yaml', 'name: orders-db\nteam: payments\n')
+    dir.write('work/db-create-request.yaml', 'name: orders-db\nteam: payments\n')
+    dir.write('work/namespace-create-request.yaml', 'name: orders\nteam: payments\n')
+    dir.write('work/bucket-create-request.yaml', 'name: invoices\nteam: payments\n')
+    dir.write('work/access-grant-request.yaml', 'principal: payments\nresource: database/orders-db\nreason: Read the order history\n')
     dir.write('work/approval-policy.yaml', bundledPolicy)
     dir.write('work/.idp/approval-policy.yaml', bundledPolicy)
     dir.write('work/.idp/approval-policy.tests.yaml', bundledCases)
     dir.write('work/cases/db-create.yaml', `policy: ../approval-policy.yaml\n${bundledCases}`)
+    cpSync(join(root, 'action-manifests'), join(dir.path, 'work', 'action-manifests'), {recursive: true})
     // `idp` on the PATH runs the built CLI, as after `npm install --global`.
     dir.write('bin/idp', `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} ${JSON.stringify(binPath)} "$@"\n`, 0o755)
     env = sandboxEnv(join(dir.path, 'home'), {

@@ -262,7 +262,7 @@ describe('--json with a local git target', () => {
     assert.equal(result.status, 0, result.stderr)
     assert.equal(expectDocument<{action: string}>(result, 'run').action, 'db-create')
     const unknown = expectError(run(['run', 'db-creat', '--json']), 'ACTION_NOT_FOUND', 2)
-    assert.deepEqual(unknown.actions, ['db-create'])
+    assert.deepEqual(unknown.actions, ['access-grant', 'bucket-create', 'db-create', 'namespace-create'])
   })
 
   it('prints runs list', () => {
@@ -331,7 +331,12 @@ describe('--json with a local git target', () => {
     const result = run(['actions', 'list', '--json'])
     assert.equal(result.status, 0, result.stderr)
     const document = expectDocument<{actions: Array<{name: string; command: string}>}>(result, 'actions-list')
-    assert.deepEqual(document.actions.map((action) => [action.name, action.command]), [['db-create', 'idp db create']])
+    assert.deepEqual(document.actions.map((action) => [action.name, action.command]), [
+      ['access-grant', 'idp access grant'],
+      ['bucket-create', 'idp bucket create'],
+      ['db-create', 'idp db create'],
+      ['namespace-create', 'idp namespace create'],
+    ])
     expectError(run(['actions', 'list', '--config', 'absent.yaml', '--json']), 'CONFIG_NOT_FOUND', 2)
   })
 

@@ -183,3 +183,45 @@ describe('manifest validation', () => {
     assert.equal(error.exitCode, 2)
   })
 })
+
+describe('conditional input schemas', () => {
+  let dir: TempDir
+  beforeEach(() => {
+    dir = tempDir('manifest-conditional')
+    dir.write('templates/main.tf', 'name = ${{ inputs.name }}\n')
+  })
+  afterEach(() => dir.cleanup())
+
+  it('FC01 rejects defaults in if/then branches', async () => {
+    const manifest = minimalManifest()
+    manifest.spec.inputs.properties.engine = {type: 'string', enum: ['postgres', 'mysql'], default: 'postgres'}
+    manifest.spec.inputs.allOf = [
+      {if: {properties: {engine: {const: 'postgres'}}}, then: {properties: {port: {type: 'integer', default: 5432}}}},
+      {if: {properties: {engine: {const: 'mysql'}}}, then: {properties: {port: {type: 'integer', default: 3306}}}},
+    ]
+    const file = dir.write('action.yaml', stringify(manifest))
+    const error = await loadError(file)
+
+    assert.equal(error.code, 'MANIFEST_INVALID')
+    assert.equal(error.problems.length, 1)
+    const [problem] = error.problems
+    assert.equal(problem.path, 'spec.inputs.allOf[0].then.properties.port.default')
+    const line = readFileSync(file, 'utf8').split('\n')[problem.line! - 1]
+    assert.match(line, /default: 5432$/)
+    assert.equal(line.slice(problem.column! - 1), '5432')
+    assert.match(problem.message, /^conditional input schemas \("allOf"\) are not supported, so the default of port here would never apply\. /)
+  })
+
+  it('FC02 rejects inputs switched off by another', async () => {
+    const manifest = minimalManifest()
+    manifest.spec.inputs.properties.replica = {type: 'boolean', default: false}
+    manifest.spec.inputs.properties.replicaCount = {type: 'integer', minimum: 1}
+    manifest.spec.inputs.dependencies = {replicaCount: {properties: {replica: {const: true}}}}
+    const error = await loadError(dir.write('action.yaml', stringify(manifest)))
+
+    assert.deepEqual(
+      error.problems.map((problem) => [problem.path, problem.message]),
+      [['spec.inputs.dependencies', 'conditional input schemas ("dependencies") are not supported. Declare every input under spec.inputs.properties with one default, and let the templates use it only where another input calls for it']],
+    )
+  })
+})

@@ -20,6 +20,8 @@ export interface InputSchema {
   enum?: unknown[]
   enumNames?: string[]
   default?: unknown
+  /** Sample values, as in JSON Schema; the first one is used in the command's help examples. */
+  examples?: unknown[]
   pattern?: string
   errorMessage?: string
   minLength?: number
@@ -77,7 +79,8 @@ export interface ActionManifest {
     command: string
     inputs: {type: 'object'; required?: string[]; properties: Record<string, InputSchema>}
     cost?: {currency: string; prices?: Record<string, Record<string, number>>; monthly: number | string; explanation?: string}
-    risk?: string[]
+    /** Risk attributes: a name, or a name with a `${{ }}` condition over the inputs. */
+    risk?: Array<string | {name: string; when: string}>
     preview?: {
       resources?: Array<{type: string; name: string; description?: string}>
       permissions?: Array<{principal: string; role: string; on: string; description?: string}>
@@ -121,8 +124,8 @@ export async function loadManifest(file: string): Promise<LoadedManifest> {
     if (isBackstageTemplate(source.value)) return loadBackstageTemplate(source)
   }
 
-  const problems = validateAgainstSchema(source)
-  if (problems.length === 0) problems.push(...semanticProblems(source))
+  const {schema, semantic} = manifestProblems(source)
+  const problems = [...schema, ...semantic]
   if (problems.length > 0) {
     throw new IdpError(`Action manifest ${absolute} is invalid: ${problems.length} ${problems.length === 1 ? 'problem' : 'problems'}`, {
       code: 'MANIFEST_INVALID',
@@ -133,6 +136,67 @@ export async function loadManifest(file: string): Promise<LoadedManifest> {
   }
 
   return {manifest: source.value as ActionManifest, file: absolute, dir: dirname(absolute)}
+}
+
+/**
+ * Checks a parsed manifest: the JSON Schema first, then, only when the schema passes, the checks
+ * a schema cannot express. `idp actions validate` reports both lists with its own findings.
+ */
+export function manifestProblems(source: YamlSource): {schema: Problem[]; semantic: Problem[]} {
+  const conditional = conditionalInputProblems(source)
+  const explained = new Set(conditional.map((problem) => problem.keywordPath))
+  const schema = [
+    ...conditional.map(({keywordPath, ...problem}) => problem),
+    ...validateAgainstSchema(source).filter((problem) => !explained.has(problem.path ?? '')),
+  ]
+  return {schema, semantic: schema.length === 0 ? semanticProblems(source) : []}
+}
+
+// JSON Schema keywords that make an input depend on another one. idp prompts for every input it
+// declares and applies one default each, so it rejects them rather than ignore a branch.
+const CONDITIONAL_KEYWORDS = ['allOf', 'anyOf', 'oneOf', 'not', 'if', 'then', 'else', 'dependencies', 'dependentRequired', 'dependentSchemas']
+
+/**
+ * Explains conditional input schemas, which the JSON Schema would only report as unknown
+ * fields. A default inside a branch is pointed at, because that is the value that would be lost.
+ */
+function conditionalInputProblems(source: YamlSource): Array<Problem & {keywordPath: string}> {
+  const inputs = (source.value as {spec?: {inputs?: unknown}} | null)?.spec?.inputs
+  if (!inputs || typeof inputs !== 'object') return []
+
+  const problems: Array<Problem & {keywordPath: string}> = []
+  for (const keyword of CONDITIONAL_KEYWORDS.filter((name) => name in inputs)) {
+    const keywordPath = ['spec', 'inputs', keyword]
+    const defaultPath = findDefault((inputs as Record<string, unknown>)[keyword], keywordPath)
+    const reported = defaultPath ?? keywordPath
+    const lost = defaultPath ? `, so the default of ${String(defaultPath.at(-2))} here would never apply` : ''
+    problems.push({
+      file: source.file,
+      ...lineColumn(source.locate(reported, defaultPath ? 'value' : 'key')),
+      path: formatPath(reported),
+      keywordPath: formatPath(keywordPath),
+      message: `conditional input schemas ("${keyword}") are not supported${lost}. Declare every input under spec.inputs.properties with one default, and let the templates use it only where another input calls for it`,
+    })
+  }
+
+  return problems
+}
+
+function findDefault(value: unknown, path: Array<string | number>): Array<string | number> | undefined {
+  if (Array.isArray(value)) {
+    for (const [index, item] of value.entries()) {
+      const found = findDefault(item, [...path, index])
+      if (found) return found
+    }
+  } else if (value && typeof value === 'object') {
+    if ('default' in value) return [...path, 'default']
+    for (const [key, item] of Object.entries(value)) {
+      const found = findDefault(item, [...path, key])
+      if (found) return found
+    }
+  }
+
+  return undefined
 }
 
 function validateAgainstSchema(source: YamlSource): Problem[] {

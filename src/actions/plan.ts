@@ -118,7 +118,7 @@ export function prepareRequest(loaded: LoadedManifest, inputs: Record<string, un
   if (cost) context.cost = {monthly: cost.monthly, currency: cost.currency}
   const resources = renderList(manifest.spec.preview?.resources ?? [], context)
   const permissions = renderList(manifest.spec.preview?.permissions ?? [], context)
-  const risk = manifest.spec.risk ?? []
+  const risk = riskOf(loaded, context)
   const policyRequest = policyRequestOf({manifest: loaded, inputs, cost, risk, resources, permissions, requester: options.requester})
   return {context, cost, risk, resources, permissions, policyRequest}
 }
@@ -255,7 +255,19 @@ export function requestFingerprint(action: string, inputs: Record<string, unknow
   return createHash('sha256').update(canonical).digest('hex').slice(0, 16)
 }
 
-function labelsOf(loaded: LoadedManifest, inputs: Record<string, unknown>): Record<string, string> {
+/** Lists the risk attributes of a request: those without a condition, and those whose condition is true. */
+function riskOf(loaded: LoadedManifest, context: ExpressionContext): string[] {
+  const risk: string[] = []
+  for (const item of loaded.manifest.spec.risk ?? []) {
+    if (typeof item === 'string') risk.push(item)
+    else if (renderTemplate(item.when, context) === true) risk.push(item.name)
+  }
+
+  return risk
+}
+
+/** Display label of each enum input's value. */
+export function labelsOf(loaded: LoadedManifest, inputs: Record<string, unknown>): Record<string, string> {
   const labels: Record<string, string> = {}
   for (const [name, schema] of Object.entries(loaded.manifest.spec.inputs.properties)) {
     if (schema.enum && name in inputs) labels[name] = labelOf(schema, inputs[name])
@@ -264,7 +276,8 @@ function labelsOf(loaded: LoadedManifest, inputs: Record<string, unknown>): Reco
   return labels
 }
 
-function pricesOf(loaded: LoadedManifest, inputs: Record<string, unknown>): Record<string, number> {
+/** Price of each priced input's value, from `spec.cost.prices`. */
+export function pricesOf(loaded: LoadedManifest, inputs: Record<string, unknown>): Record<string, number> {
   const prices: Record<string, number> = {}
   for (const [name, table] of Object.entries(loaded.manifest.spec.cost?.prices ?? {})) {
     const value = inputs[name]

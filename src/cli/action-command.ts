@@ -190,20 +190,27 @@ function suggestValue(value: string, allowed: string[]): string {
 
 /**
  * Builds the help examples of an action command. The values of required inputs are
- * placeholders: an enum's first value, or `my-<input>` for a string.
+ * placeholders: the input's first `examples` value, else an enum's first value, else
+ * `my-<input>` for a string.
  */
 function exampleLines(entry: CatalogEntry): Array<{description: string; command: string}> {
   const required = entry.required.map((name) => {
     const schema = entry.inputs[name]
     let value = '1'
-    if (schema.enum) value = String(schema.enum[0])
+    if (schema.examples?.length) value = String(schema.examples[0])
+    else if (schema.enum) value = String(schema.enum[0])
     else if (schema.type === 'string') value = `my-${name}`
-    return `--${flagNameOf(name)} ${value}`
+    return `--${flagNameOf(name)} ${shellWord(value)}`
   })
   const command = `<%= config.bin %> ${entry.command}`
   return [
     {description: 'On a terminal, ask for each missing input, then for confirmation. Without one, it names the missing flags (exit 2).', command},
     {description: 'Submit without asking.', command: `${command} ${required.join(' ')} --yes`},
-    {description: 'Read the inputs from a file and show the plan and the file diff, writing nothing.', command: `${command} --values request.yaml --dry-run`},
+    {description: 'Read the inputs from a file and show the plan and the file diff, writing nothing.', command: `${command} --values ${entry.name}-request.yaml --dry-run`},
   ]
+}
+
+/** Quotes a value for a POSIX shell unless it contains only characters that need no quoting. */
+function shellWord(value: string): string {
+  return /^[A-Za-z0-9@%+=:,./_-]+$/.test(value) ? value : `'${value.replaceAll("'", String.raw`'\''`)}'`
 }
