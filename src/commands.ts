@@ -1,8 +1,9 @@
 import type {Command} from '@oclif/core'
 
-import {readCatalog} from './actions/catalog.js'
+import {duplicatesOf, readCatalog} from './actions/catalog.js'
 import {createActionCommand} from './cli/action-command.js'
 import ActionsList from './commands/actions/list.js'
+import ActionsShow from './commands/actions/show.js'
 import ApprovalsEscalate from './commands/approvals/escalate.js'
 import Approve from './commands/approve.js'
 import Autocomplete from './commands/autocomplete/index.js'
@@ -24,6 +25,7 @@ import RunsWatch from './commands/runs/watch.js'
 const STATIC_COMMANDS: Record<string, Command.Class> = {
   run: Run,
   'actions:list': ActionsList,
+  'actions:show': ActionsShow,
   'approvals:escalate': ApprovalsEscalate,
   approve: Approve,
   autocomplete: Autocomplete,
@@ -61,10 +63,16 @@ function configFlag(argv: string[]): string | undefined {
 /**
  * Every command, keyed by oclif id (`db:create` is `idp db create`). oclif imports this module
  * with the explicit discovery strategy; action commands come from the manifests.
+ *
+ * A manifest whose action name or command words another manifest declares too still gets its
+ * command, so that `--help` works, but the command fails with the duplicate, naming both files.
+ * The first manifest's help is the one shown. Command words that are a fixed command's id, such
+ * as `actions list`, are left out: the fixed command wins.
  */
 export const COMMANDS: Record<string, Command.Class> = {...STATIC_COMMANDS}
-for (const entry of readCatalog(await catalogDirs()).entries) {
+const catalog = readCatalog(await catalogDirs())
+for (const entry of catalog.entries) {
   const id = entry.command.split(' ').join(':')
   if (id in COMMANDS) continue
-  COMMANDS[id] = createActionCommand(entry)
+  COMMANDS[id] = createActionCommand(entry, duplicatesOf(entry, catalog.duplicates))
 }

@@ -1,7 +1,7 @@
 import {Flags, type Interfaces} from '@oclif/core'
 import {closest} from 'fastest-levenshtein'
 
-import type {CatalogEntry} from '../actions/catalog.js'
+import {type Catalog, type CatalogDuplicate, type CatalogEntry, duplicateError, duplicatesOf} from '../actions/catalog.js'
 import {flagNameOf} from '../actions/input-names.js'
 import type {InputSchema} from '../actions/manifest.js'
 import {formatMoney} from '../actions/money.js'
@@ -85,16 +85,22 @@ export function inputValuesFromFlags(entry: CatalogEntry, flags: Record<string, 
   return values
 }
 
-/** Creates the command class for one action, such as `idp db create`. */
-export function createActionCommand(entry: CatalogEntry): typeof IdpCommand {
+/**
+ * Creates the command class for one action, such as `idp db create`. With `duplicates`, the
+ * manifests that declare the same name or command words, the command shows its help but fails
+ * with CATALOG_DUPLICATE when it runs.
+ */
+export function createActionCommand(entry: CatalogEntry, duplicates: CatalogDuplicate[] = []): typeof IdpCommand {
   const flags = {...actionFlags, branch: branchFlag(entry), ...inputFlags(entry)}
+  const warning = duplicates.length > 0 ? `${duplicateError(duplicates).message}. This command fails until one of them is changed.\n\n` : ''
   return class ActionCommand extends IdpCommand {
     static override summary = entry.title
-    static override description = entry.description ?? entry.title
+    static override description = `${warning}${entry.description ?? entry.title}`
     static override flags = flags
     static override examples = exampleLines(entry)
 
     async run(): Promise<void> {
+      if (duplicates.length > 0) throw duplicateError(duplicates)
       const {flags: parsed} = await parseActionFlags(this, entry)
       await runParsedAction(this, entry, parsed)
     }
@@ -148,9 +154,14 @@ export function actionNameIndex(argv: string[], flagsWithValues: ReadonlySet<str
   return -1
 }
 
-/** Finds an action by name, or fails with the closest name and every known one. */
-export function requireAction(entries: CatalogEntry[], name: string): CatalogEntry {
+/**
+ * Finds an action by name, or fails with the closest name and every known one. An action whose
+ * name or command words another manifest declares too fails with CATALOG_DUPLICATE.
+ */
+export function requireAction(entries: CatalogEntry[], name: string, duplicates: CatalogDuplicate[] = []): CatalogEntry {
   const entry = entries.find((candidate) => candidate.name === name)
+  const conflicts = entry ? duplicatesOf(entry, duplicates) : []
+  if (conflicts.length > 0) throw duplicateError(conflicts)
   if (entry) return entry
   const names = entries.map((candidate) => candidate.name)
   throw new IdpError(`Unknown action "${name}"${names.length > 0 ? `; did you mean "${closest(name, names)}"?` : ''}`, {
@@ -159,6 +170,17 @@ export function requireAction(entries: CatalogEntry[], name: string): CatalogEnt
     details: {actions: names},
     hint: `Run \`idp actions list\` to see every action. Known actions: ${names.join(', ')}`,
   })
+}
+
+/**
+ * Finds an action by its name or its command words (`db-create`, or `db create` as one or
+ * several arguments), or fails as requireAction does.
+ */
+export function requireActionByNameOrCommand(catalog: Catalog, words: string[]): CatalogEntry {
+  const text = words.join(' ').trim().replaceAll(/\s+/g, ' ')
+  const byName = catalog.entries.find((entry) => entry.name === text)
+  const byCommand = byName ?? catalog.entries.find((entry) => entry.command === text)
+  return requireAction(catalog.entries, byCommand?.name ?? text, catalog.duplicates)
 }
 
 // oclif reports an invalid option as "Expected --size=huge to be one of: small, medium, large".
