@@ -10,7 +10,7 @@ import {tempDir, type TempDir} from './support/temp.js'
 const root = fileURLToPath(new URL('..', import.meta.url))
 const bundledManifest = readFileSync(join(root, 'action-manifests', 'db-create.yaml'), 'utf8')
 
-/** A copy of the bundled db-create manifest with another name and other command words. */
+/** Copies the bundled db-create manifest with another name and other command words. */
 function manifestCopy(name: string, command: string): string {
   return bundledManifest.replace('  name: db-create\n', `  name: ${name}\n`).replace('  command: db create\n', `  command: ${command}\n`)
 }
@@ -136,9 +136,9 @@ describe('examples of idp actions show', function () {
         dir.write('work/.git/HEAD', '')
         dir.write('work/.idprc.yaml', `target:\n  git:\n    path: ${target}\n`)
         const env = sandboxEnv(join(dir.path, 'home'))
-        const shown = runCli(['actions', 'show', entry.name, '--json'], {cwd: join(dir.path, 'work'), env})
-        assert.equal(shown.status, 0, shown.stderr)
-        const {examples} = JSON.parse(shown.stdout) as ShowDocument
+        const showResult = runCli(['actions', 'show', entry.name, '--json'], {cwd: join(dir.path, 'work'), env})
+        assert.equal(showResult.status, 0, showResult.stderr)
+        const {examples} = JSON.parse(showResult.stdout) as ShowDocument
         assert.equal(examples.length, 2)
 
         for (const example of examples) {

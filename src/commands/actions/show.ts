@@ -77,7 +77,8 @@ function formatDescription(action: ActionDescription, bold: (text: string) => st
 }
 
 function formatInput(input: InputDescription, currency = 'USD'): string[] {
-  const status = input.required && input.default === undefined ? 'required' : input.default === undefined ? 'optional' : `default: ${formatDefault(input.default)}`
+  let status = input.required ? 'required' : 'optional'
+  if (input.default !== undefined) status = `default: ${formatDefault(input.default)}`
   const lines = [`  ${input.flag} (${input.type}, ${status})`]
   const text = [input.title, input.description].filter(Boolean).join('. ')
   if (text) lines.push(`      ${text}`)
