@@ -1,9 +1,11 @@
 import type {Command} from '@oclif/core'
 
 import {duplicatesOf, readCatalog} from './actions/catalog.js'
+import type {GitCatalogMode} from './actions/git-catalog.js'
 import {createActionCommand} from './cli/action-command.js'
 import ActionsList from './commands/actions/list.js'
 import ActionsShow from './commands/actions/show.js'
+import ActionsUpdate from './commands/actions/update.js'
 import ApprovalsEscalate from './commands/approvals/escalate.js'
 import Approve from './commands/approve.js'
 import Autocomplete from './commands/autocomplete/index.js'
@@ -26,6 +28,7 @@ const STATIC_COMMANDS: Record<string, Command.Class> = {
   run: Run,
   'actions:list': ActionsList,
   'actions:show': ActionsShow,
+  'actions:update': ActionsUpdate,
   'approvals:escalate': ApprovalsEscalate,
   approve: Approve,
   autocomplete: Autocomplete,
@@ -44,14 +47,38 @@ const STATIC_COMMANDS: Record<string, Command.Class> = {
 }
 
 async function catalogDirs(): Promise<string[]> {
+  let config: Awaited<ReturnType<typeof import('./config/config.js').loadConfig>>
   try {
     const {loadConfig} = await import('./config/config.js')
-    return (await loadConfig({file: configFlag(process.argv)})).catalog
+    config = await loadConfig({file: configFlag(process.argv)})
   } catch {
     // A broken configuration is reported by the command that runs; the bundled catalog
     // still gives every command its help.
     return []
   }
+
+  const mode = gitCatalogMode(process.argv.slice(2))
+  if (config.gitCatalogs.length > 0 && mode) {
+    const {gitCatalogWarnings, syncGitCatalogs} = await import('./actions/git-catalog.js')
+    const statuses = syncGitCatalogs(config.gitCatalogs, {mode, maxAgeMs: config.catalogMaxAgeMs})
+    // Completion runs on every Tab, where a warning would garble the command line.
+    if (mode !== 'offline') for (const warning of gitCatalogWarnings(statuses)) process.stderr.write(`! ${warning}\n`)
+  }
+
+  return config.catalog
+}
+
+/**
+ * Chooses how this start may update git catalogs: `idp actions update` fetches them itself,
+ * completion never runs git, help and `--version` only clone a missing copy, and every other
+ * command fetches a copy older than `catalogMaxAge`.
+ */
+function gitCatalogMode(argv: string[]): GitCatalogMode | undefined {
+  const words = argv.filter((argument) => !argument.startsWith('-'))
+  if (words[0] === 'actions' && words[1] === 'update') return undefined
+  if (words[0] === 'autocomplete') return 'offline'
+  if (argv.length === 0 || words[0] === 'help' || argv.some((argument) => ['--help', '-h', '--version'].includes(argument))) return 'cached'
+  return 'auto'
 }
 
 function configFlag(argv: string[]): string | undefined {
