@@ -7,7 +7,7 @@ export default class ActionsUpdate extends IdpCommand {
     'Clones or fetches each git repository listed under `catalog` in the configuration into its cached copy ($IDP_CACHE_DIR/catalogs, else $XDG_CACHE_HOME/idp/catalogs). Other commands fetch a copy by themselves when it is older than catalogMaxAge (default 24h); `--help` and completion use the copy as it is. A catalog that fails to fetch keeps its previous copy and makes the command fail (exit 1).'
   static override examples = [
     {description: 'Fetch every git catalog now.', command: '<%= config.bin %> actions update'},
-    {description: 'The same, printing each catalog and its state as one JSON document.', command: '<%= config.bin %> actions update --json'},
+    {description: 'The same, printing the folder and fetch time of each catalog as one JSON document.', command: '<%= config.bin %> actions update --json'},
   ]
 
   async run(): Promise<void> {
