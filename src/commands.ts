@@ -1,8 +1,8 @@
 import type {Command} from '@oclif/core'
 
-import {duplicatesOf, readCatalog} from './actions/catalog.js'
+import {type CatalogEntry, duplicatesOf, readCatalog} from './actions/catalog.js'
 import type {GitCatalogMode} from './actions/git-catalog.js'
-import {createActionCommand} from './cli/action-command.js'
+import {createActionCommand, createActionSummaryCommand} from './cli/action-command.js'
 import ActionsList from './commands/actions/list.js'
 import ActionsShow from './commands/actions/show.js'
 import ActionsUpdate from './commands/actions/update.js'
@@ -88,6 +88,27 @@ function configFlag(argv: string[]): string | undefined {
 }
 
 /**
+ * Up to this many actions, every action command is built in full, with its flags and examples.
+ * In a larger catalog only the command on the command line is: building a command reads its
+ * manifest, and oclif then walks its flags, which cost about 0.1 ms per action (1,000 actions,
+ * bench/catalog.mjs). When the command line names a command, the others are left out; otherwise
+ * (`idp --help`, a topic, a mistyped command) they get a summary for help and suggestions.
+ */
+const ALL_COMMANDS_IN_FULL_UP_TO = 100
+
+/**
+ * Returns the command ids the command line may name: each prefix of its words, in the space
+ * and colon forms (`idp db create --help` may mean `db` or `db:create`). Returns undefined for
+ * completion, which needs every command in full.
+ */
+function requestedCommandIds(argv: string[]): Set<string> | undefined {
+  const words = argv.filter((argument) => !argument.startsWith('-')).flatMap((word) => word.split(':'))
+  if (words[0] === 'autocomplete') return undefined
+  if (words[0] === 'help') words.shift()
+  return new Set(words.map((_, index) => words.slice(0, index + 1).join(':')))
+}
+
+/**
  * Every command, keyed by oclif id (`db:create` is `idp db create`). oclif imports this module
  * with the explicit discovery strategy; action commands come from the manifests.
  *
@@ -97,9 +118,19 @@ function configFlag(argv: string[]): string | undefined {
  * as `actions list`, are left out: the fixed command wins.
  */
 export const COMMANDS: Record<string, Command.Class> = {...STATIC_COMMANDS}
-const catalog = readCatalog(await catalogDirs())
+const catalog = readCatalog(await catalogDirs(), {index: true})
+const requested = requestedCommandIds(process.argv.slice(2))
+const named = requested && [...Object.keys(STATIC_COMMANDS), ...catalog.entries.map(commandIdOf)].filter((id) => requested.has(id))
+const complete = !requested || catalog.entries.length <= ALL_COMMANDS_IN_FULL_UP_TO
 for (const entry of catalog.entries) {
-  const id = entry.command.split(' ').join(':')
+  const id = commandIdOf(entry)
   if (id in COMMANDS) continue
-  COMMANDS[id] = createActionCommand(entry, duplicatesOf(entry, catalog.duplicates))
+  const duplicates = duplicatesOf(entry, catalog.duplicates)
+  if (complete || requested.has(id)) COMMANDS[id] = createActionCommand(entry, duplicates)
+  // When the command line names a command, only that command and those below it are needed.
+  else if (named!.length === 0 || named!.some((parent) => id.startsWith(`${parent}:`))) COMMANDS[id] = createActionSummaryCommand(entry, duplicates)
+}
+
+function commandIdOf(entry: CatalogEntry): string {
+  return entry.command.split(' ').join(':')
 }

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import {readFileSync} from 'node:fs'
+import {cpSync, readFileSync, readdirSync, rmSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
@@ -42,6 +42,7 @@ describe('idp actions show', () => {
   it('shows the same action by name and by command words', () => {
     const byName = run(['actions', 'show', 'db-create', '--json'])
     assert.equal(byName.status, 0, byName.stderr)
+    assert.equal(JSON.parse(byName.stdout).action, 'svc8-create')
     for (const words of [['db', 'create'], ['db create'], ['  db   create ']]) {
       const result = run(['actions', 'show', ...words, '--json'])
       assert.equal(result.status, 0, result.stderr)
@@ -243,5 +244,90 @@ describe('duplicate actions', () => {
     assert.equal(result.status, 0, result.stderr)
     const show = run(['actions', 'show', 'db-create', '--json'])
     assert.equal(show.status, 0, show.stderr)
+  })
+})
+
+describe('catalog index', function () {
+  this.timeout(120_000)
+  let dir: TempDir
+  let env: NodeJS.ProcessEnv
+  const run = (args: string[]): CliResult => runCli(args, {cwd: join(dir.path, 'work'), env})
+  const indexDir = () => join(dir.path, 'home', '.cache', 'idp', 'catalog-index')
+
+  /** Writes `count` copies of db-create, `svc<n>-create` with the command words `svc<n> create`, and the template folder. */
+  function writeCatalog(count: number): void {
+    cpSync(join(root, 'action-manifests', 'db-create'), join(dir.path, 'extra', 'db-create'), {recursive: true})
+    for (let index = 0; index < count; index++) dir.write(`extra/svc${String(index).padStart(3, '0')}.yaml`, manifestCopy(`svc${index}-create`, `svc${index} create`))
+  }
+
+  beforeEach(() => {
+    dir = tempDir('catalog-index')
+    dir.write('work/.git/HEAD', '')
+    dir.write('work/.idprc.yaml', 'catalog:\n  - ../extra\n')
+    env = sandboxEnv(join(dir.path, 'home'))
+  })
+  afterEach(() => dir.cleanup())
+
+  it('sees every change to a manifest', () => {
+    writeCatalog(3)
+    assert.equal(run(['actions', 'list']).status, 0)
+    assert.equal(readdirSync(indexDir()).length, 1)
+
+    // The same size, so that only the file's times tell the change.
+    const file = join(dir.path, 'extra', 'svc001.yaml')
+    writeFileSync(file, readFileSync(file, 'utf8').replace('title: PostgreSQL database', 'title: PostgreSQL databasf'))
+    rmSync(join(dir.path, 'extra', 'svc002.yaml'))
+    dir.write('extra/svc003.yaml', 'apiVersion: idp.dev/v1\nkind: Action\nmetadata: {}\n')
+
+    const result = run(['actions', 'list', '--json'])
+    assert.equal(result.status, 0, result.stderr)
+    const document = JSON.parse(result.stdout) as {actions: Array<{name: string; title: string}>; problems: Array<{file: string; message: string}>}
+    assert.deepEqual(
+      document.actions.map((action) => [action.name, action.title]),
+      [
+        ['db-create', 'PostgreSQL database'],
+        ['svc0-create', 'PostgreSQL database'],
+        ['svc1-create', 'PostgreSQL databasf'],
+      ],
+    )
+    assert.deepEqual(document.problems, [{file: join(dir.path, 'extra', 'svc003.yaml'), message: 'metadata.name and spec.command are required'}])
+  })
+
+  it('gives indexed actions their inputs', () => {
+    writeCatalog(3)
+    assert.equal(run(['actions', 'list']).status, 0)
+    const result = run(['actions', 'show', 'svc1', 'create', '--json'])
+    assert.equal(result.status, 0, result.stderr)
+    const document = JSON.parse(result.stdout) as ShowDocument
+    assert.deepEqual(document.inputs.map((input) => input.name), ['name', 'environment', 'size', 'team'])
+    assert.equal(document.owner, 'platform-team')
+  })
+
+  it('keeps every command of a large catalog working', () => {
+    writeCatalog(120)
+    const list = run(['actions', 'list'])
+    assert.equal(list.status, 0, list.stderr)
+    assert.equal(list.stdout.trim().split('\n').length, 121)
+
+    const dryRun = run(['svc7', 'create', '--name', 'orders-db', '--team', 'payments', '--dry-run', '--json'])
+    assert.equal(dryRun.status, 0, dryRun.stderr)
+    assert.equal(JSON.parse(dryRun.stdout).action, 'svc7-create')
+    const byName = run(['run', 'svc8-create', '--name', 'orders-db', '--team', 'payments', '--dry-run', '--json'])
+    assert.equal(byName.status, 0, byName.stderr)
+    assert.equal(JSON.parse(byName.stdout).action, 'svc8-create')
+
+    const help = run(['svc9', 'create', '--help'])
+    assert.equal(help.status, 0, help.stderr)
+    assert.match(help.stdout, /--size=<option>/)
+    const topic = run(['svc11', '--help'])
+    assert.equal(topic.status, 0, topic.stderr)
+    assert.match(topic.stdout, /svc11 create/)
+    const rootHelp = run(['--help'])
+    assert.equal(rootHelp.status, 0, rootHelp.stderr)
+    assert.match(rootHelp.stdout, /\n {2}svc119 +PostgreSQL database/)
+
+    const mistyped = run(['svc12', 'creat'])
+    assert.equal(mistyped.status, 2)
+    assert.match(mistyped.stderr, /svc12 create/)
   })
 })

@@ -1,9 +1,11 @@
-import {readFileSync, readdirSync} from 'node:fs'
+import {readFileSync, readdirSync, statSync} from 'node:fs'
 import {resolve} from 'node:path'
+import {fileURLToPath} from 'node:url'
 import {load} from 'js-yaml'
 
 import {ExitCode, IdpError} from '../errors.js'
 import {packagePath} from '../package-root.js'
+import {catalogIndexFile, summarizeWithIndex} from './catalog-index.js'
 import type {InputSchema} from './manifest.js'
 
 /** Folder of the manifests that ship with idp. */
@@ -77,11 +79,31 @@ export function listManifestFiles(dirs: string[]): string[] {
   return files
 }
 
+export interface ReadCatalogOptions {
+  /**
+   * Keep the summaries in an index file in idp's cache folder, keyed by each file's path,
+   * modification time, change time and size, so that a start with a large catalog reads only
+   * the manifests that changed. Commands use it; it is off by default so that a library caller
+   * writes nothing.
+   */
+  index?: boolean
+  env?: NodeJS.ProcessEnv
+}
+
 /** Reads the summaries of every manifest in the bundled catalog and the given folders. */
-export function readCatalog(extraDirs: string[] = []): Catalog {
+export function readCatalog(extraDirs: string[] = [], options: ReadCatalogOptions = {}): Catalog {
+  const dirs = [bundledCatalogDir, ...extraDirs]
+  const files = listManifestFiles(dirs)
+  const {entries, problems} = options.index
+    ? summarizeWithIndex(files, {indexFile: catalogIndexFile(dirs, options.env), code: codeStamp(), summarize})
+    : summarizeAll(files)
+  return {entries, problems, duplicates: findDuplicates(entries)}
+}
+
+function summarizeAll(files: string[]): {entries: CatalogEntry[]; problems: CatalogProblem[]} {
   const entries: CatalogEntry[] = []
   const problems: CatalogProblem[] = []
-  for (const file of listManifestFiles([bundledCatalogDir, ...extraDirs])) {
+  for (const file of files) {
     try {
       const entry = summarize(file)
       if (entry) entries.push(entry)
@@ -90,7 +112,17 @@ export function readCatalog(extraDirs: string[] = []): Catalog {
     }
   }
 
-  return {entries, problems, duplicates: findDuplicates(entries)}
+  return {entries, problems}
+}
+
+/**
+ * Identifies the code that summarizes manifests: the path and modification time of this module's
+ * file (in the bundle, the chunk that contains it), so that a new build never reuses an index
+ * that an older summarize wrote.
+ */
+function codeStamp(): string {
+  const file = fileURLToPath(import.meta.url)
+  return `${file}@${statSync(file).mtimeMs}`
 }
 
 /** Summarizers by manifest `kind`; a file of another kind is not an action and is left out. */

@@ -108,6 +108,26 @@ export function createActionCommand(entry: CatalogEntry, duplicates: CatalogDupl
 }
 
 /**
+ * Creates the light command class of an action that this start does not run: its title and
+ * description for help and the command list, without the flags and examples that would read
+ * its manifest. Should oclif run it all the same, it runs the full command.
+ */
+export function createActionSummaryCommand(entry: CatalogEntry, duplicates: CatalogDuplicate[] = []): typeof IdpCommand {
+  return class ActionSummaryCommand extends IdpCommand {
+    static override summary = entry.title
+    static override description = entry.description ?? entry.title
+    static override strict = false
+
+    async run(): Promise<void> {
+      const Full = createActionCommand(entry, duplicates) as unknown as new (argv: string[], config: typeof this.config) => IdpCommand
+      const command = new Full(this.argv, this.config)
+      await command.init()
+      await command.run()
+    }
+  }
+}
+
+/**
  * Runs an action with parsed flags. The modules that run actions are imported here, not at
  * start-up, so that `--help` and `--version` do not pay for them.
  */

@@ -14,7 +14,7 @@ export default class ActionsList extends IdpCommand {
     const {flags} = await this.parse(ActionsList)
     const {loadConfig} = await import('../../config/config.js')
     const config = await loadConfig({file: flags.config})
-    const {entries, problems, duplicates} = readCatalog(config.catalog)
+    const {entries, problems, duplicates} = readCatalog(config.catalog, {index: true})
 
     if (flags.json) {
       if (duplicates.length > 0) throw duplicateError(duplicates)

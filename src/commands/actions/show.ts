@@ -29,7 +29,7 @@ export default class ActionsShow extends IdpCommand {
 
     const {loadConfig} = await import('../../config/config.js')
     const config = await loadConfig({file: flags.config})
-    const entry = requireActionByNameOrCommand(readCatalog(config.catalog), words)
+    const entry = requireActionByNameOrCommand(readCatalog(config.catalog, {index: true}), words)
     const description = describeAction(entry)
 
     if (flags.json) {
