@@ -91,8 +91,8 @@ function configFlag(argv: string[]): string | undefined {
  * Up to this many actions, every action command is built in full, with its flags and examples.
  * In a larger catalog only the command on the command line is: building a command reads its
  * manifest, and oclif then walks its flags, which cost about 0.1 ms per action (1,000 actions,
- * bench/catalog.mjs). When the command line names a command, the others are left out; otherwise
- * (`idp --help`, a topic, a mistyped command) they get a summary for help and suggestions.
+ * bench/catalog.mjs). When the command line names a command, the others are left out. Otherwise,
+ * as for `idp --help`, a topic or a mistyped command, they get a summary for help and suggestions.
  */
 const ALL_COMMANDS_IN_FULL_UP_TO = 100
 

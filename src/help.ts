@@ -31,7 +31,7 @@ export default class IdpHelp extends Help {
 
     const seen = new Set<string>()
     const topics = this.config.topics.filter((topic) => parents.has(topic.name) && (this.opts.all || !topic.hidden))
-    topics.sort((first, second) => (first.name < second.name ? -1 : first.name > second.name ? 1 : 0))
+    topics.sort((first, second) => compareCodeUnits(first.name, second.name))
     return topics.filter((topic) => !seen.has(topic.name) && seen.add(topic.name))
   }
 
@@ -39,4 +39,10 @@ export default class IdpHelp extends Help {
     await super.showCommandHelp(command)
     this.log(`${EXIT_CODES_HELP}\n`)
   }
+}
+
+/** Compares two strings by UTF-16 code units, as `<` does, without loading ICU data as localeCompare would. */
+function compareCodeUnits(first: string, second: string): number {
+  if (first === second) return 0
+  return first < second ? -1 : 1
 }
