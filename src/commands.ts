@@ -118,7 +118,8 @@ function requestedCommandIds(argv: string[]): Set<string> | undefined {
  * as `actions list`, are left out: the fixed command wins.
  */
 export const COMMANDS: Record<string, Command.Class> = {...STATIC_COMMANDS}
-const catalog = readCatalog(await catalogDirs(), {index: true})
+// `--dry-run` writes nothing anywhere, not even the catalog index.
+const catalog = readCatalog(await catalogDirs(), {index: process.argv.includes('--dry-run') ? 'read-only' : true})
 const requested = requestedCommandIds(process.argv.slice(2))
 const named = requested && [...Object.keys(STATIC_COMMANDS), ...catalog.entries.map(commandIdOf)].filter((id) => requested.has(id))
 const complete = !requested || catalog.entries.length <= ALL_COMMANDS_IN_FULL_UP_TO

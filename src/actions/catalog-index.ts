@@ -44,12 +44,12 @@ export function catalogIndexFile(dirs: string[], env: NodeJS.ProcessEnv = proces
 /**
  * Summarizes manifest files through an index: a file whose modification time, change time and
  * size equal those recorded is not read again. Any other file is summarized with `summarize`,
- * and the index is rewritten when something changed. `code` identifies the summarizing code, so
- * that an index written by another build of idp is ignored.
+ * and the index is rewritten when something changed, unless `write` is false. `code`
+ * identifies the summarizing code, so that an index written by another build of idp is ignored.
  */
 export function summarizeWithIndex(
   files: string[],
-  options: {indexFile: string; code: string; summarize: (file: string) => CatalogEntry | undefined},
+  options: {indexFile: string; code: string; summarize: (file: string) => CatalogEntry | undefined; write: boolean},
 ): {entries: CatalogEntry[]; problems: CatalogProblem[]} {
   const previous = readIndex(options.indexFile, options.code)
   const next: CatalogIndex = {code: options.code, files: {}}
@@ -80,7 +80,7 @@ export function summarizeWithIndex(
     }
   }
 
-  if (changed) writeIndex(options.indexFile, next)
+  if (changed && options.write) writeIndex(options.indexFile, next)
   loaded.set(options.indexFile, next)
   return {entries, problems}
 }

@@ -81,12 +81,14 @@ export function listManifestFiles(dirs: string[]): string[] {
 
 export interface ReadCatalogOptions {
   /**
-   * Keep the summaries in an index file in idp's cache folder, keyed by each file's path,
-   * modification time, change time and size, so that a start with a large catalog reads only
-   * the manifests that changed. Commands use it; it is off by default so that a library caller
-   * writes nothing.
+   * Keep the summaries of configured folders' manifests in an index file in idp's cache
+   * folder, keyed by each file's path, modification time, change time and size, so that a start
+   * with a large catalog reads only the manifests that changed. `read-only` uses an index but
+   * never writes one, for `--dry-run`, which writes nothing anywhere. Commands use it; it is off
+   * by default so that a library caller writes nothing. The bundled catalog alone is never
+   * indexed: it is small.
    */
-  index?: boolean
+  index?: boolean | 'read-only'
   env?: NodeJS.ProcessEnv
 }
 
@@ -94,8 +96,9 @@ export interface ReadCatalogOptions {
 export function readCatalog(extraDirs: string[] = [], options: ReadCatalogOptions = {}): Catalog {
   const dirs = [bundledCatalogDir, ...extraDirs]
   const files = listManifestFiles(dirs)
-  const {entries, problems} = options.index
-    ? summarizeWithIndex(files, {indexFile: catalogIndexFile(dirs, options.env), code: codeStamp(), summarize})
+  const indexed = Boolean(options.index) && extraDirs.length > 0
+  const {entries, problems} = indexed
+    ? summarizeWithIndex(files, {indexFile: catalogIndexFile(dirs, options.env), code: codeStamp(), summarize, write: options.index === true})
     : summarizeAll(files)
   return {entries, problems, duplicates: findDuplicates(entries)}
 }
