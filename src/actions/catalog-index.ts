@@ -10,8 +10,8 @@ const INDEXED_FIELDS = ['file', 'name', 'title', 'description', 'command'] as co
 type IndexedSummary = Pick<CatalogEntry, (typeof INDEXED_FIELDS)[number]>
 
 /**
- * What the index stores for one manifest file: the file's identity when it was read, and its
- * summary, the reason it could not be summarized, or neither for a file that is not an action.
+ * The index record of one manifest file: the file's identity when it was read, and its summary,
+ * the reason it could not be summarized, or neither for a file that is not an action.
  */
 interface IndexRecord {
   mtimeMs: number
