@@ -1,4 +1,4 @@
-import {Help} from '@oclif/core'
+import {Help, type Interfaces} from '@oclif/core'
 
 /** The exit codes every idp command uses; shown at the end of `idp --help`. */
 export const EXIT_CODES_HELP = `EXIT CODES
@@ -40,8 +40,32 @@ export default class IdpHelp extends Help {
     this.log(`\n${EXIT_CODES_HELP}\n`)
   }
 
+  /**
+   * Lists the topics that have commands or topics below them, sorted and without repeats, as
+   * oclif's own getter does. oclif 4 compares every topic with every other, which took about
+   * 50 ms with 1,000 actions (bench/catalog.mjs); a set of parent names takes linear time.
+   */
+  protected override get sortedTopics(): Interfaces.Topic[] {
+    const parents = new Set<string>()
+    for (const topic of this.config.topics) {
+      const parts = topic.name.split(':')
+      for (let length = 1; length < parts.length; length++) parents.add(parts.slice(0, length).join(':'))
+    }
+
+    const seen = new Set<string>()
+    const topics = this.config.topics.filter((topic) => parents.has(topic.name) && (this.opts.all || !topic.hidden))
+    topics.sort((first, second) => compareCodeUnits(first.name, second.name))
+    return topics.filter((topic) => !seen.has(topic.name) && seen.add(topic.name))
+  }
+
   override async showCommandHelp(command: Parameters<Help['showCommandHelp']>[0]): Promise<void> {
     await super.showCommandHelp(command)
     this.log(`${EXIT_CODES_HELP}\n`)
   }
+}
+
+/** Compares two strings by UTF-16 code units, as `<` does, without loading ICU data as localeCompare would. */
+function compareCodeUnits(first: string, second: string): number {
+  if (first === second) return 0
+  return first < second ? -1 : 1
 }

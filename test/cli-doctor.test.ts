@@ -211,19 +211,24 @@ describe('idp doctor', () => {
     assert.equal(output.at(-1), '7 checks passed, 0 warnings, 1 failed, 0 skipped')
   })
 
-  it('warns about an action declared twice', async () => {
+  it('fails for an action declared twice', async () => {
     healthySetup()
     dir.write('work/.idprc.yaml', `${GITHUB_CONFIG}catalog:\n  - ./actions\n`)
     dir.write('work/actions/db-create.yaml', readBundledManifest())
     cpSync(join(ROOT, 'action-manifests', 'db-create'), join(work(), 'actions', 'db-create'), {recursive: true})
 
     const result = await doctor()
-    assert.equal(result.status, 0, result.stderr)
+    assert.equal(result.status, 1, result.stderr)
     const output = lines(result)
-    assert.equal(output[1], '! Action catalog: a manifest declares an action that another manifest declares too. Loaded 5 actions (access-grant, bucket-create, db-create, namespace-create, db-create) in 2 folders')
-    assert.equal(output[2], `    actions/db-create.yaml: the action name db-create is also declared by ${join(ROOT, 'action-manifests', 'db-create.yaml')}, which wins`)
-    assert.match(output[3], /^ {2}Fix: Fix each problem listed: /)
-    assert.equal(output.at(-1), '7 checks passed, 1 warning, 0 failed, 0 skipped')
+    assert.equal(output[1], '✗ Action catalog: 2 action names or commands are declared by more than one manifest, so their commands fail. Loaded 5 actions (access-grant, bucket-create, db-create, namespace-create, db-create) in 2 folders')
+    assert.deepEqual(output.slice(2, 6), [
+      `    ${join(ROOT, 'action-manifests', 'db-create.yaml')}: metadata.name: action name db-create is also declared by ${join(work(), 'actions', 'db-create.yaml')}`,
+      `    actions/db-create.yaml: metadata.name: action name db-create is also declared by ${join(ROOT, 'action-manifests', 'db-create.yaml')}`,
+      `    ${join(ROOT, 'action-manifests', 'db-create.yaml')}: spec.command: command \`idp db create\` is also declared by ${join(work(), 'actions', 'db-create.yaml')}`,
+      `    actions/db-create.yaml: spec.command: command \`idp db create\` is also declared by ${join(ROOT, 'action-manifests', 'db-create.yaml')}`,
+    ])
+    assert.match(output[6], /^ {2}Fix: Fix each problem listed: /)
+    assert.equal(output.at(-1), '7 checks passed, 0 warnings, 1 failed, 0 skipped')
   })
 
   it('colours the marks unless NO_COLOR is set', async () => {

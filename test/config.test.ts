@@ -28,7 +28,7 @@ describe('configuration loading', () => {
   it('returns an empty configuration when there is none', async () => {
     dir.write('repo/.git/HEAD', '')
     const config = await loadConfig({cwd: join(dir.path, 'repo'), env})
-    assert.deepEqual(config, {catalog: [], target: {}, user: {}, sources: []})
+    assert.deepEqual(config, {catalog: [], gitCatalogs: [], catalogMaxAgeMs: 86_400_000, target: {}, user: {}, sources: []})
   })
 
   it('reads the project file and resolves its paths', async () => {
@@ -39,6 +39,38 @@ describe('configuration loading', () => {
     assert.equal(config.policy, join(dir.path, 'repo', '.idp', 'policy.yaml'))
     assert.deepEqual(config.target, {git: {path: join(dir.path, 'infra')}})
     assert.deepEqual(config.sources, [file])
+  })
+
+  it('resolves git catalogs into the cache folder', async () => {
+    dir.write('repo/.git/HEAD', '')
+    dir.write(
+      'repo/.idprc.yaml',
+      'catalogMaxAge: 90m\ncatalog:\n  - actions\n  - git: ../catalogs/platform.git\n    path: ./manifests/\n  - {git: "https://git.example.com/acme/actions.git", ref: v2}\n',
+    )
+    const cache = join(dir.path, 'cache')
+    const config = await loadConfig({cwd: join(dir.path, 'repo'), env: {...env, XDG_CACHE_HOME: cache}})
+    assert.equal(config.catalogMaxAgeMs, 90 * 60_000)
+    assert.equal(config.gitCatalogs.length, 2)
+
+    const [local, remote] = config.gitCatalogs
+    assert.equal(local.url, join(dir.path, 'catalogs', 'platform.git'))
+    assert.equal(local.ref, 'HEAD')
+    assert.equal(local.path, 'manifests')
+    assert.match(local.checkout, new RegExp(`^${cache}/idp/catalogs/platform-[0-9a-f]{12}$`))
+    assert.equal(local.dir, join(local.checkout, 'manifests'))
+    assert.equal(remote.url, 'https://git.example.com/acme/actions.git')
+    assert.equal(remote.ref, 'v2')
+    assert.equal(remote.dir, remote.checkout)
+    assert.match(remote.checkout, new RegExp(`^${cache}/idp/catalogs/actions-[0-9a-f]{12}$`))
+    assert.deepEqual(config.catalog, [join(dir.path, 'repo', 'actions'), local.dir, remote.dir])
+  })
+
+  it('rejects a git catalog path with ..', async () => {
+    dir.write('repo/.git/HEAD', '')
+    dir.write('repo/.idprc.yaml', 'catalog:\n  - git: ../platform.git\n    path: ../outside\n')
+    const error = await loadError({cwd: join(dir.path, 'repo'), env})
+    assert.equal(error.code, 'CONFIG_INVALID')
+    assert.deepEqual(error.problems.map((problem) => problem.line), [3])
   })
 
   it('finds the project file from a subfolder of the repository', async () => {
@@ -209,7 +241,7 @@ describe('configuration search shortcut', () => {
 
   it('skips cosmiconfig only when no file exists where it looks', async () => {
     assert.equal(mayFindConfigFile(cwd(), env), false)
-    assert.deepEqual(await loadConfig({cwd: cwd(), env}), {catalog: [], target: {}, user: {}, sources: []})
+    assert.deepEqual(await loadConfig({cwd: cwd(), env}), {catalog: [], gitCatalogs: [], catalogMaxAgeMs: 86_400_000, target: {}, user: {}, sources: []})
   })
 
   it('lists the global places cosmiconfig searches', () => {

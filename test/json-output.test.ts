@@ -340,6 +340,15 @@ describe('--json with a local git target', () => {
     expectError(run(['actions', 'list', '--config', 'absent.yaml', '--json']), 'CONFIG_NOT_FOUND', 2)
   })
 
+  it('prints actions show', () => {
+    const result = run(['actions', 'show', 'db', 'create', '--json'])
+    assert.equal(result.status, 0, result.stderr)
+    const document = expectDocument<{name: string; inputs: Array<{name: string}>}>(result, 'actions-show')
+    assert.equal(document.name, 'db-create')
+    assert.deepEqual(document.inputs.map((input) => input.name), ['name', 'environment', 'size', 'team'])
+    expectError(run(['actions', 'show', 'no-such-action', '--json']), 'ACTION_NOT_FOUND', 2)
+  })
+
   it('prints policy check and a denial', () => {
     const result = run(['policy', 'check', 'db-create', ...REQUEST, '--explain', '--json'])
     assert.equal(result.status, 0, result.stderr)

@@ -1,7 +1,8 @@
 import {Flags, type Interfaces} from '@oclif/core'
 import {closest} from 'fastest-levenshtein'
 
-import type {CatalogEntry} from '../actions/catalog.js'
+import {type Catalog, type CatalogDuplicate, type CatalogEntry, duplicateError, duplicatesOf} from '../actions/catalog.js'
+import {exampleValue, shellWord} from '../actions/describe.js'
 import {flagNameOf} from '../actions/input-names.js'
 import type {InputSchema} from '../actions/manifest.js'
 import {formatMoney} from '../actions/money.js'
@@ -85,18 +86,44 @@ export function inputValuesFromFlags(entry: CatalogEntry, flags: Record<string, 
   return values
 }
 
-/** Creates the command class for one action, such as `idp db create`. */
-export function createActionCommand(entry: CatalogEntry): typeof IdpCommand {
+/**
+ * Creates the command class for one action, such as `idp db create`. With `duplicates`, the
+ * manifests that declare the same name or command words, the command shows its help but fails
+ * with CATALOG_DUPLICATE when it runs.
+ */
+export function createActionCommand(entry: CatalogEntry, duplicates: CatalogDuplicate[] = []): typeof IdpCommand {
   const flags = {...actionFlags, branch: branchFlag(entry), ...inputFlags(entry)}
+  const warning = duplicates.length > 0 ? `${duplicateError(duplicates).message}. This command fails until one of them is changed.\n\n` : ''
   return class ActionCommand extends IdpCommand {
     static override summary = entry.title
-    static override description = entry.description ?? entry.title
+    static override description = `${warning}${entry.description ?? entry.title}`
     static override flags = flags
     static override examples = exampleLines(entry)
 
     async run(): Promise<void> {
+      if (duplicates.length > 0) throw duplicateError(duplicates)
       const {flags: parsed} = await parseActionFlags(this, entry)
       await runParsedAction(this, entry, parsed)
+    }
+  }
+}
+
+/**
+ * Creates the light command class of an action that this start does not run: its title and
+ * description for help and the command list, without the flags and examples that would read
+ * its manifest. Should oclif run it all the same, it runs the full command.
+ */
+export function createActionSummaryCommand(entry: CatalogEntry, duplicates: CatalogDuplicate[] = []): typeof IdpCommand {
+  return class ActionSummaryCommand extends IdpCommand {
+    static override summary = entry.title
+    static override description = entry.description ?? entry.title
+    static override strict = false
+
+    async run(): Promise<void> {
+      const Full = createActionCommand(entry, duplicates) as unknown as new (argv: string[], config: typeof this.config) => IdpCommand
+      const command = new Full(this.argv, this.config)
+      await command.init()
+      await command.run()
     }
   }
 }
@@ -148,9 +175,14 @@ export function actionNameIndex(argv: string[], flagsWithValues: ReadonlySet<str
   return -1
 }
 
-/** Finds an action by name, or fails with the closest name and every known one. */
-export function requireAction(entries: CatalogEntry[], name: string): CatalogEntry {
+/**
+ * Finds an action by name, or fails with the closest name and every known one. An action whose
+ * name or command words another manifest declares too fails with CATALOG_DUPLICATE.
+ */
+export function requireAction(entries: CatalogEntry[], name: string, duplicates: CatalogDuplicate[] = []): CatalogEntry {
   const entry = entries.find((candidate) => candidate.name === name)
+  const conflicts = entry ? duplicatesOf(entry, duplicates) : []
+  if (conflicts.length > 0) throw duplicateError(conflicts)
   if (entry) return entry
   const names = entries.map((candidate) => candidate.name)
   throw new IdpError(`Unknown action "${name}"${names.length > 0 ? `; did you mean "${closest(name, names)}"?` : ''}`, {
@@ -159,6 +191,17 @@ export function requireAction(entries: CatalogEntry[], name: string): CatalogEnt
     details: {actions: names},
     hint: `Run \`idp actions list\` to see every action. Known actions: ${names.join(', ')}`,
   })
+}
+
+/**
+ * Finds an action by its name or its command words (`db-create`, or `db create` as one or
+ * several arguments), or fails as requireAction does.
+ */
+export function requireActionByNameOrCommand(catalog: Catalog, words: string[]): CatalogEntry {
+  const text = words.join(' ').trim().replaceAll(/\s+/g, ' ')
+  const byName = catalog.entries.find((entry) => entry.name === text)
+  const byCommand = byName ?? catalog.entries.find((entry) => entry.command === text)
+  return requireAction(catalog.entries, byCommand?.name ?? text, catalog.duplicates)
 }
 
 // oclif reports an invalid option as "Expected --size=huge to be one of: small, medium, large".
@@ -188,29 +231,13 @@ function suggestValue(value: string, allowed: string[]): string {
   return allowed.find((option) => option.toLowerCase().startsWith(lowered)) ?? closest(value, allowed)
 }
 
-/**
- * Builds the help examples of an action command. The values of required inputs are
- * placeholders: the input's first `examples` value, else an enum's first value, else
- * `my-<input>` for a string.
- */
+/** Builds the help examples of an action command, with `exampleValue` for each required input. */
 function exampleLines(entry: CatalogEntry): Array<{description: string; command: string}> {
-  const required = entry.required.map((name) => {
-    const schema = entry.inputs[name]
-    let value = '1'
-    if (schema.examples?.length) value = String(schema.examples[0])
-    else if (schema.enum) value = String(schema.enum[0])
-    else if (schema.type === 'string') value = `my-${name}`
-    return `--${flagNameOf(name)} ${shellWord(value)}`
-  })
+  const required = entry.required.map((name) => (entry.inputs[name].type === 'boolean' ? `--${flagNameOf(name)}` : `--${flagNameOf(name)} ${shellWord(exampleValue(entry.inputs[name], name))}`))
   const command = `<%= config.bin %> ${entry.command}`
   return [
     {description: 'On a terminal, ask for each missing input, then for confirmation. Without one, it names the missing flags (exit 2).', command},
     {description: 'Submit without asking.', command: `${command} ${required.join(' ')} --yes`},
     {description: 'Read the inputs from a file and show the plan and the file diff, writing nothing.', command: `${command} --values ${entry.name}-request.yaml --dry-run`},
   ]
-}
-
-/** Quotes a value for a POSIX shell unless it contains only characters that need no quoting. */
-function shellWord(value: string): string {
-  return /^[A-Za-z0-9@%+=:,./_-]+$/.test(value) ? value : `'${value.replaceAll("'", String.raw`'\''`)}'`
 }

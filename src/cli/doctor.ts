@@ -2,7 +2,7 @@ import {spawnSync} from 'node:child_process'
 import {existsSync, readdirSync, statSync} from 'node:fs'
 import {isAbsolute, join, relative, resolve} from 'node:path'
 
-import {bundledCatalogDir, listManifestFiles, readCatalog} from '../actions/catalog.js'
+import {bundledCatalogDir, duplicateError, listManifestFiles, readCatalog} from '../actions/catalog.js'
 import {loadManifest} from '../actions/manifest.js'
 import {loadConfig, type IdpConfig} from '../config/config.js'
 import {createGitHubClient, createGitHubTarget, type RestClient} from '../delivery/github.js'
@@ -160,7 +160,7 @@ async function checkCatalog(state: DoctorState): Promise<CheckResult> {
     }
   }
 
-  const duplicates = duplicateProblems(catalog.entries)
+  const duplicates = catalog.duplicates.length > 0 ? duplicateError(catalog.duplicates).problems : []
   problems.push(...duplicates)
   const valid = catalog.entries.filter((entry) => !invalid.has(entry.file))
   const folders = `${1 + config.catalog.length} ${config.catalog.length === 0 ? 'folder' : 'folders'}`
@@ -168,34 +168,17 @@ async function checkCatalog(state: DoctorState): Promise<CheckResult> {
   if (problems.length === 0) return result('catalog', 'pass', actions)
 
   const named = [...invalid].map((file) => displayPath(file, cwd))
-  const status: CheckStatus = named.length > 0 || missing.length > 0 ? 'fail' : 'warn'
+  const status: CheckStatus = named.length > 0 || missing.length > 0 || duplicates.length > 0 ? 'fail' : 'warn'
   const parts = [
     named.length > 0 ? `${named.length === 1 ? 'a manifest is' : `${named.length} manifests are`} invalid: ${named.join(', ')}` : '',
     missing.length > 0 ? `${missing.length === 1 ? 'a catalog folder does' : `${missing.length} catalog folders do`} not exist: ${missing.map((dir) => displayPath(dir, cwd)).join(', ')}` : '',
-    duplicates.length > 0 ? `${duplicates.length === 1 ? 'a manifest declares an action' : `${duplicates.length} manifests declare actions`} that another manifest declares too` : '',
+    duplicates.length > 0 ? `${catalog.duplicates.length === 1 ? 'an action name or command is' : `${catalog.duplicates.length} action names or commands are`} declared by more than one manifest, so their commands fail` : '',
   ].filter(Boolean)
   const configFile = config.sources.at(-1)
   return result('catalog', status, `${parts.join('; ')}. Loaded ${actions}`, {
     problems,
-    fix: `Fix each problem listed: an invalid manifest fails when its action runs, and of two manifests with the same action idp uses the first. The \`catalog\` key of ${configFile ? displayPath(configFile, cwd) : 'the configuration'} lists the folders.`,
+    fix: `Fix each problem listed: an invalid manifest fails when its action runs, and two manifests with the same action name or command words make the commands of both fail until one is changed. The \`catalog\` key of ${configFile ? displayPath(configFile, cwd) : 'the configuration'} lists the folders.`,
   })
-}
-
-/** Reports two manifests with the same action name or command words: idp offers only the first. */
-function duplicateProblems(entries: ReturnType<typeof readCatalog>['entries']): Problem[] {
-  const problems: Problem[] = []
-  const seenNames = new Map<string, string>()
-  const seenCommands = new Map<string, string>()
-  for (const entry of entries) {
-    const sameName = seenNames.get(entry.name)
-    const sameCommand = seenCommands.get(entry.command)
-    if (sameName) problems.push({file: entry.file, message: `the action name ${entry.name} is also declared by ${sameName}, which wins`})
-    else if (sameCommand) problems.push({file: entry.file, message: `the command \`idp ${entry.command}\` is also declared by ${sameCommand}, which wins`})
-    if (!sameName) seenNames.set(entry.name, entry.file)
-    if (!sameCommand) seenCommands.set(entry.command, entry.file)
-  }
-
-  return problems
 }
 
 // ---------------------------------------------------------------------------------------------

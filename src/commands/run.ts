@@ -18,13 +18,13 @@ export default class Run extends IdpCommand {
   async run(): Promise<void> {
     const {loadConfig} = await import('../config/config.js')
     const config = await loadConfig({file: flagValue(this.argv, '--config')})
-    const {entries} = readCatalog(config.catalog)
+    const {entries, duplicates} = readCatalog(config.catalog, {index: this.argv.includes('--dry-run') ? 'read-only' : true})
     const nameIndex = actionNameIndex(this.argv, FLAGS_WITH_VALUES, entries)
     if (nameIndex === -1) {
       throw new IdpError('Missing the action name', {code: 'USAGE_INVALID', exitCode: ExitCode.usage, hint: 'Run `idp actions list` to see the action names, then `idp run <name>`.'})
     }
 
-    const entry = requireAction(entries, this.argv[nameIndex])
+    const entry = requireAction(entries, this.argv[nameIndex], duplicates)
 
     const {flags} = await parseActionFlags(this, entry, this.argv.filter((_, index) => index !== nameIndex))
     await runParsedAction(this, entry, flags)

@@ -2,7 +2,8 @@ import type {CosmiconfigResult, Loader} from 'cosmiconfig'
 import {spawnSync} from 'node:child_process'
 import {existsSync} from 'node:fs'
 import {homedir} from 'node:os'
-import {dirname, join, resolve} from 'node:path'
+import {createHash} from 'node:crypto'
+import {basename, dirname, isAbsolute, join, resolve} from 'node:path'
 
 import {IdpError} from '../errors.js'
 import {packagePath} from '../package-root.js'
@@ -11,8 +12,15 @@ import type {YamlSource} from '../yaml-source.js'
 
 /** idp's configuration, merged from the user file and the project file. */
 export interface IdpConfig {
-  /** Extra folders of action manifests, resolved to absolute paths. */
+  /**
+   * Extra folders of action manifests, resolved to absolute paths, in configuration order: the
+   * configured folders, and the folders of git catalogs inside their cached copies.
+   */
   catalog: string[]
+  /** The git catalogs, whose cached copies `catalog` lists. */
+  gitCatalogs: GitCatalogSource[]
+  /** Age in milliseconds after which a command fetches a git catalog again (`catalogMaxAge`). */
+  catalogMaxAgeMs: number
   /** Approval policy file, resolved to an absolute path; undefined means the bundled example. */
   policy?: string
   target: {
@@ -23,6 +31,23 @@ export interface IdpConfig {
   /** The files the configuration was read from, most specific last. */
   sources: string[]
 }
+
+/** A catalog kept in a git repository (`catalog: [{git, ref, path}]`). */
+export interface GitCatalogSource {
+  /** Repository URL, or the absolute path of a local repository. */
+  url: string
+  /** Branch or tag; `HEAD` when the configuration names none. */
+  ref: string
+  /** Folder of the manifests inside the repository, relative to its root; empty for the root. */
+  path: string
+  /** The cached copy of the repository (a git work tree). */
+  checkout: string
+  /** The folder of the manifests inside the cached copy, as listed in `catalog`. */
+  dir: string
+}
+
+/** Default of `catalogMaxAge`: one day. */
+export const DEFAULT_CATALOG_MAX_AGE_MS = 24 * 60 * 60 * 1000
 
 export interface LoadConfigOptions {
   /** Working directory the project search starts from. */
@@ -71,7 +96,7 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<IdpCo
   const cwd = resolve(options.cwd ?? process.cwd())
   const userFile = userConfigFile(env)
   const explicit = options.file ?? env.IDP_CONFIG
-  if (!userFile && !explicit && !mayFindConfigFile(cwd, env)) return mergeConfigs([])
+  if (!userFile && !explicit && !mayFindConfigFile(cwd, env)) return mergeConfigs([], env)
 
   const explorer = await createExplorer(cwd)
   const results: CosmiconfigResult[] = []
@@ -93,7 +118,10 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<IdpCo
     if (found && found.filepath !== userFile) results.push(found)
   }
 
-  return mergeConfigs(results.filter((result): result is NonNullable<CosmiconfigResult> => result !== null))
+  return mergeConfigs(
+    results.filter((result): result is NonNullable<CosmiconfigResult> => result !== null),
+    env,
+  )
 }
 
 /**
@@ -291,19 +319,31 @@ async function checkConfig(value: unknown, file: string, source?: YamlSource): P
 }
 
 type RawConfig = {
-  catalog?: string[]
+  catalog?: Array<string | {git: string; ref?: string; path?: string}>
+  catalogMaxAge?: string
   policy?: string
   target?: {github?: NonNullable<IdpConfig['target']['github']>; git?: NonNullable<IdpConfig['target']['git']>}
   user?: IdpConfig['user']
 }
 
-function mergeConfigs(results: Array<NonNullable<CosmiconfigResult>>): IdpConfig {
-  const merged: IdpConfig = {catalog: [], target: {}, user: {}, sources: []}
+function mergeConfigs(results: Array<NonNullable<CosmiconfigResult>>, env: NodeJS.ProcessEnv): IdpConfig {
+  const merged: IdpConfig = {catalog: [], gitCatalogs: [], catalogMaxAgeMs: DEFAULT_CATALOG_MAX_AGE_MS, target: {}, user: {}, sources: []}
   for (const result of results) {
     const raw = (result.config ?? {}) as RawConfig
     const base = dirname(result.filepath)
     merged.sources.push(result.filepath)
-    if (raw.catalog) merged.catalog.push(...raw.catalog.map((dir) => resolvePath(base, dir)))
+    for (const item of raw.catalog ?? []) {
+      if (typeof item === 'string') {
+        merged.catalog.push(resolvePath(base, item))
+        continue
+      }
+
+      const source = gitCatalogSource(item, base, env)
+      merged.gitCatalogs.push(source)
+      merged.catalog.push(source.dir)
+    }
+
+    if (raw.catalogMaxAge) merged.catalogMaxAgeMs = parseMaxAge(raw.catalogMaxAge)
     if (raw.policy) merged.policy = resolvePath(base, raw.policy)
     if (raw.target) {
       // A project that names one kind of target replaces the user's target entirely, so a
@@ -317,6 +357,35 @@ function mergeConfigs(results: Array<NonNullable<CosmiconfigResult>>): IdpConfig
   }
 
   return merged
+}
+
+/**
+ * Resolves a git catalog: a local repository path becomes absolute, and its cached copy goes to
+ * `$IDP_CACHE_DIR/catalogs`, else `$XDG_CACHE_HOME/idp/catalogs`, in a folder named after the
+ * repository and a hash of its URL and ref, so two refs of one repository never share a copy.
+ */
+function gitCatalogSource(item: {git: string; ref?: string; path?: string}, base: string, env: NodeJS.ProcessEnv): GitCatalogSource {
+  const url = isRemoteUrl(item.git) ? item.git : resolvePath(base, item.git)
+  const ref = item.ref ?? 'HEAD'
+  const path = (item.path ?? '').replace(/^\.\/?/, '').replace(/\/+$/, '')
+  const name = basename(url.replace(/\/+$/, '')).replace(/\.git$/, '').replaceAll(/[^\w.-]/g, '_') || 'catalog'
+  const hash = createHash('sha256').update(`${url}\n${ref}`).digest('hex').slice(0, 12)
+  const cacheRoot = env.IDP_CACHE_DIR && isAbsolute(env.IDP_CACHE_DIR) ? env.IDP_CACHE_DIR : join(xdgDir(env, 'XDG_CACHE_HOME'), MODULE_NAME)
+  const checkout = join(cacheRoot, 'catalogs', `${name}-${hash}`)
+  return {url, ref, path, checkout, dir: path ? join(checkout, path) : checkout}
+}
+
+/** Checks whether a git location is a URL (`https://…`, `ssh://…`, `file://…`) or scp-like (`git@host:org/repo`), not a path. */
+function isRemoteUrl(location: string): boolean {
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(location) || /^[\w.-]+@[\w.-]+:/.test(location)
+}
+
+const MAX_AGE_UNITS_MS: Record<string, number> = {s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000}
+
+/** Parses `catalogMaxAge` (`24h`, `30m`, `0s`), which the schema has already checked. */
+function parseMaxAge(text: string): number {
+  const match = /^(\d+)([smhd])$/.exec(text)!
+  return Number(match[1]) * MAX_AGE_UNITS_MS[match[2]]
 }
 
 function resolvePath(base: string, path: string): string {

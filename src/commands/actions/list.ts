@@ -1,4 +1,4 @@
-import {readCatalog} from '../../actions/catalog.js'
+import {duplicateError, readCatalog} from '../../actions/catalog.js'
 import {IdpCommand} from '../../cli/base-command.js'
 
 export default class ActionsList extends IdpCommand {
@@ -7,14 +7,17 @@ export default class ActionsList extends IdpCommand {
     {description: 'List the actions of the bundled catalog and of the configured catalog folders.', command: '<%= config.bin %> actions list'},
     {description: 'The same list as one JSON document, for scripts.', command: '<%= config.bin %> actions list --json'},
   ]
+  static override description =
+    'Two manifests that declare the same action name or command words are a load error: the list is printed, then the error names both files (exit 2). Under --json only the error document is printed.'
 
   async run(): Promise<void> {
     const {flags} = await this.parse(ActionsList)
     const {loadConfig} = await import('../../config/config.js')
     const config = await loadConfig({file: flags.config})
-    const {entries, problems} = readCatalog(config.catalog)
+    const {entries, problems, duplicates} = readCatalog(config.catalog, {index: true})
 
     if (flags.json) {
+      if (duplicates.length > 0) throw duplicateError(duplicates)
       this.printJson({
         actions: entries.map((entry) => ({name: entry.name, command: `idp ${entry.command}`, title: entry.title, description: entry.description, file: entry.file})),
         problems,
@@ -30,5 +33,6 @@ export default class ActionsList extends IdpCommand {
     }
 
     for (const problem of problems) this.err(`! ${problem.file} was skipped: ${problem.message}`)
+    if (duplicates.length > 0) throw duplicateError(duplicates)
   }
 }
