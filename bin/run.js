@@ -17,6 +17,8 @@ if (process.argv[2] === '--version') {
   }
 
   process.env.OCLIF_DISABLE_ENGINE_WARNING ??= 'true'
+  // Tells src/commands.ts to build only the command this command line names in full.
+  globalThis[Symbol.for('idp.commandLine')] = true
   const {run} = await import('../dist/cli.js')
   await run(import.meta.url)
 }

@@ -4,6 +4,7 @@
 // `npm run build` type-checks and compiles the schema validators (compile-schemas.mjs) first;
 // esbuild itself only strips the types.
 import {build} from 'esbuild'
+import {spawnSync} from 'node:child_process'
 import {rmSync} from 'node:fs'
 
 rmSync('dist', {recursive: true, force: true})
@@ -35,3 +36,7 @@ await build({
   minifySyntax: true,
   logLevel: 'warning',
 })
+
+// The summaries of the bundled manifests, read at start instead of parsing them.
+const indexed = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/index-bundled-catalog.ts'], {stdio: 'inherit'})
+if (indexed.status !== 0) process.exit(indexed.status ?? 1)

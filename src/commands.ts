@@ -90,13 +90,14 @@ function configFlag(argv: string[]): string | undefined {
 }
 
 /**
- * Up to this many actions, every action command is built in full, with its flags and examples.
- * In a larger catalog only the command on the command line is: building a command reads its
- * manifest, and oclif then walks its flags, which cost about 0.1 ms per action (1,000 actions,
- * bench/catalog.mjs). When the command line names a command, the others are left out. Otherwise,
- * as for `idp --help`, a topic or a mistyped command, they get a summary for help and suggestions.
+ * On the command line (`bin/run.js` sets this mark), only the command it names is built in full,
+ * with its flags and examples: building a command reads its whole manifest, which took about
+ * 2 ms per bundled action at every start. When the command line names a command, the others are
+ * left out. Otherwise, as for `idp --help`, a topic or a mistyped command, they get a summary for
+ * help and suggestions. Code that loads the commands in the same process, such as the tests,
+ * gets every command in full.
  */
-const ALL_COMMANDS_IN_FULL_UP_TO = 100
+const FROM_COMMAND_LINE = (globalThis as Record<symbol, unknown>)[Symbol.for('idp.commandLine')] === true
 
 /**
  * Returns the command ids the command line may name: each prefix of its words, in the space
@@ -124,7 +125,7 @@ export const COMMANDS: Record<string, Command.Class> = {...STATIC_COMMANDS}
 const catalog = readCatalog(await catalogDirs(), {index: process.argv.includes('--dry-run') ? 'read-only' : true})
 const requested = requestedCommandIds(process.argv.slice(2))
 const named = requested && [...Object.keys(STATIC_COMMANDS), ...catalog.entries.map(commandIdOf)].filter((id) => requested.has(id))
-const complete = !requested || catalog.entries.length <= ALL_COMMANDS_IN_FULL_UP_TO
+const complete = !requested || !FROM_COMMAND_LINE
 for (const entry of catalog.entries) {
   const id = commandIdOf(entry)
   if (id in COMMANDS) continue

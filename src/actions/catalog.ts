@@ -1,5 +1,5 @@
 import {readFileSync, readdirSync, statSync} from 'node:fs'
-import {resolve} from 'node:path'
+import {resolve, sep} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {load} from 'js-yaml'
 
@@ -109,7 +109,7 @@ function summarizeAll(files: string[]): {entries: CatalogEntry[]; problems: Cata
   const problems: CatalogProblem[] = []
   for (const file of files) {
     try {
-      const entry = summarize(file)
+      const entry = bundledSummary(file) ?? summarize(file)
       if (entry) entries.push(entry)
     } catch (error) {
       problems.push({file, message: (error as Error).message.split('\n')[0]})
@@ -135,7 +135,34 @@ const SUMMARIZERS: Record<string, (document: Record<string, any>, file: string) 
   Template: (document, file) => summarizeBackstageTemplate(file, document),
 }
 
-function summarize(file: string): CatalogEntry | undefined {
+/** Where the build writes the summaries of the bundled manifests (scripts/index-bundled-catalog.ts). */
+export const bundledCatalogIndexPath = packagePath('dist/bundled-catalog.json')
+
+/** A bundled manifest's text when the build read it, and its summary then, with the file relative. */
+export type BundledCatalogIndex = Record<string, {text: string; entry: CatalogEntry}>
+
+let bundledIndex: BundledCatalogIndex | undefined
+
+/**
+ * Returns the summary of a bundled manifest from the index the build wrote, when the file still
+ * has the text it had then. Parsing the bundled manifests took several milliseconds of every
+ * start, because js-yaml runs cold; comparing their text takes a fraction of one.
+ */
+function bundledSummary(file: string): CatalogEntry | undefined {
+  if (!file.startsWith(`${bundledCatalogDir}${sep}`)) return undefined
+  try {
+    bundledIndex ??= JSON.parse(readFileSync(bundledCatalogIndexPath, 'utf8')) as BundledCatalogIndex
+  } catch {
+    // No build index, as in a checkout that was never built: every manifest is parsed.
+    bundledIndex = {}
+  }
+
+  const indexed = bundledIndex[file.slice(bundledCatalogDir.length + 1)]
+  return indexed && readFileSync(file, 'utf8') === indexed.text ? {...indexed.entry, file} : undefined
+}
+
+/** Summarizes one manifest file: undefined for a YAML file that is not an action or a template. */
+export function summarize(file: string): CatalogEntry | undefined {
   // js-yaml, not yaml: this runs for every manifest at start-up, and js-yaml loads faster.
   const document = load(readFileSync(file, 'utf8')) as Record<string, any> | null
   const summarizer = typeof document?.kind === 'string' && Object.hasOwn(SUMMARIZERS, document.kind) ? SUMMARIZERS[document.kind] : undefined
