@@ -5,7 +5,7 @@ import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {Config} from '@oclif/core'
 
-import {binPath, runCli, runCliAsync, sandboxEnv, type CliResult} from './support/cli.js'
+import {binPath, resultOf, runCli, runCliAsync, sandboxEnv, type CliResult} from './support/cli.js'
 import {GitHubTestServer} from './support/github-server.js'
 import {tempDir, type TempDir} from './support/temp.js'
 
@@ -51,15 +51,7 @@ async function readExamples(): Promise<Example[]> {
 
 /** Runs a shell command line to completion, with stdin closed, as a script in CI would. */
 function runShell(commandLine: string, options: {cwd: string; env: NodeJS.ProcessEnv}): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('/bin/sh', ['-c', commandLine], {cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe']})
-    let stdout = ''
-    let stderr = ''
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk))
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
-    child.on('error', reject)
-    child.on('close', (status) => resolve({status, stdout, stderr}))
-  })
+  return resultOf(spawn('/bin/sh', ['-c', commandLine], {cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe']}))
 }
 
 // Read before the tests are defined, so that each example becomes a test of its own.

@@ -69,7 +69,8 @@ function renderContent(bytes: Buffer, path: string, context: ExpressionContext, 
   }
 }
 
-async function listFiles(folder: string): Promise<string[]> {
+/** Lists every file below `folder`, recursively, sorted by path. */
+export async function listFiles(folder: string): Promise<string[]> {
   const entries = await readdir(folder, {withFileTypes: true, recursive: true})
   return entries
     .filter((entry) => entry.isFile())

@@ -1,4 +1,4 @@
-import {readFile, readdir, stat} from 'node:fs/promises'
+import {readFile, stat} from 'node:fs/promises'
 import {dirname, join, relative, resolve, sep} from 'node:path'
 import {TextDecoder} from 'node:util'
 import picomatch from 'picomatch'
@@ -6,7 +6,7 @@ import picomatch from 'picomatch'
 import type {ExpressionContext} from '../actions/expressions.js'
 import type {TemplateEngine} from '../actions/manifest.js'
 import {formatYaml} from '../actions/literals.js'
-import {checkRelativePath, checkRepositoryPath, DEFAULT_VERBATIM, type RenderedFile} from '../actions/render.js'
+import {checkRelativePath, checkRepositoryPath, DEFAULT_VERBATIM, listFiles, type RenderedFile} from '../actions/render.js'
 import {IdpError} from '../errors.js'
 import {type BackstageContext, ExpressionError, parseRepoUrl, renderDeep, renderText, renderValue} from './nunjucks.js'
 import type {BackstageStep, BackstageTemplate} from './template.js'
@@ -236,14 +236,6 @@ function renderContent(bytes: Buffer, file: string, variables: BackstageContext)
       hint: 'This is a fault in the Backstage template: report it to its owner. Nothing was written.',
     })
   }
-}
-
-async function listFiles(folder: string): Promise<string[]> {
-  const entries = await readdir(folder, {withFileTypes: true, recursive: true})
-  return entries
-    .filter((entry) => entry.isFile())
-    .map((entry) => join(entry.parentPath, entry.name))
-    .sort()
 }
 
 /**

@@ -1,6 +1,7 @@
-import {spawn, spawnSync} from 'node:child_process'
+import {type ChildProcessByStdio, spawn, spawnSync} from 'node:child_process'
 import {mkdirSync} from 'node:fs'
 import {join} from 'node:path'
+import type {Readable, Writable} from 'node:stream'
 import {fileURLToPath} from 'node:url'
 
 /** The built command, as a user runs it after `npm run build`. */
@@ -45,15 +46,20 @@ export function runCli(args: string[], options: {cwd: string; env: NodeJS.Proces
 
 /** Runs the built CLI without blocking the event loop, so an in-process test server can respond. */
 export function runCliAsync(args: string[], options: {cwd: string; env: NodeJS.ProcessEnv; input?: string}): Promise<CliResult> {
+  const child = spawn(process.execPath, [binPath, ...args], {cwd: options.cwd, env: options.env})
+  child.stdin.end(options.input ?? '')
+  return resultOf(child)
+}
+
+/** Collects what a started process prints, and its exit status, until it ends. */
+export function resultOf(child: ChildProcessByStdio<null | Writable, Readable, Readable>): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [binPath, ...args], {cwd: options.cwd, env: options.env})
     let stdout = ''
     let stderr = ''
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk))
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
     child.on('error', reject)
     child.on('close', (status) => resolve({status, stdout, stderr}))
-    child.stdin.end(options.input ?? '')
   })
 }
 
