@@ -135,7 +135,7 @@ const SUMMARIZERS: Record<string, (document: Record<string, any>, file: string) 
   Template: (document, file) => summarizeBackstageTemplate(file, document),
 }
 
-/** Where the build writes the summaries of the bundled manifests (scripts/index-bundled-catalog.ts). */
+/** Path of the summaries of the bundled manifests, written by the build (scripts/index-bundled-catalog.ts). */
 export const bundledCatalogIndexPath = packagePath('dist/bundled-catalog.json')
 
 /** A bundled manifest's text when the build read it, and its summary then, with the file relative. */
