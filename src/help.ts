@@ -11,12 +11,13 @@ export const EXIT_CODES_HELP = `EXIT CODES
   130  Cancelled by the user (Ctrl-C, or "no" at the confirmation)`
 
 /**
- * Returns a renderer that fills in `<%= config.bin %>`, the one placeholder idp's own texts use,
- * and leaves everything else as written. oclif renders help texts as EJS templates, which would
- * run code written into the title or description of a manifest in the catalog.
+ * Returns a renderer that fills in `<%= config.bin %>`, the placeholder of idp's own texts, and
+ * `<%= command.id %>`, which oclif puts in usage lines, and leaves everything else as written.
+ * oclif renders help texts as EJS templates, which would run code written into the title or
+ * description of a manifest in the catalog.
  */
-function renderPlaceholders(bin: string): (text: string) => string {
-  return (text) => text.replaceAll('<%= config.bin %>', bin)
+function renderPlaceholders(bin: string, commandId = ''): (text: string) => string {
+  return (text) => text.replaceAll('<%= config.bin %>', bin).replaceAll('<%= command.id %>', commandId)
 }
 
 /**
@@ -31,7 +32,7 @@ export default class IdpHelp extends Help {
 
   override getCommandHelpClass(command: Parameters<Help['getCommandHelpClass']>[0]): ReturnType<Help['getCommandHelpClass']> {
     const help = super.getCommandHelpClass(command)
-    help.render = renderPlaceholders(this.config.bin)
+    help.render = renderPlaceholders(this.config.bin, command.id.replaceAll(':', this.config.topicSeparator))
     return help
   }
 

@@ -32,9 +32,16 @@ describe('help texts from manifests', () => {
     }
   })
 
-  it('still fills in the command name in examples', () => {
+  it('still fills in the command name in usage and examples', () => {
+    for (const command of ['db create', 'cache create', 'actions list', 'runs show', 'doctor']) {
+      const result = runCli([...command.split(' '), '--help'], {cwd: join(dir.path, 'work'), env})
+      assert.equal(result.status, 0, `${command}: ${result.stderr}`)
+      assert.match(result.stdout, new RegExp(`^USAGE\n  \\$ idp ${command}( |\n)`, 'm'), command)
+      assert.ok(!result.stdout.includes('<%= command.id %>'), command)
+      assert.ok(!result.stdout.includes('config.bin'), command)
+    }
+
     const result = runCli(['db', 'create', '--help'], {cwd: join(dir.path, 'work'), env})
     assert.match(result.stdout, /^\s+\$ idp db create --name /m)
-    assert.ok(!result.stdout.includes('config.bin'))
   })
 })
