@@ -1,5 +1,7 @@
 import {Help, type Interfaces} from '@oclif/core'
 
+import {compareCodeUnits} from './compare-text.js'
+
 /** The exit codes every idp command uses; shown at the end of `idp --help`. */
 export const EXIT_CODES_HELP = `EXIT CODES
   0    Success: the change was submitted, or the dry run completed
@@ -63,10 +65,4 @@ export default class IdpHelp extends Help {
     await super.showCommandHelp(command)
     this.log(`${EXIT_CODES_HELP}\n`)
   }
-}
-
-/** Compares two strings by UTF-16 code units, as `<` does, without loading ICU data as localeCompare would. */
-function compareCodeUnits(first: string, second: string): number {
-  if (first === second) return 0
-  return first < second ? -1 : 1
 }

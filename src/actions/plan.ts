@@ -1,6 +1,7 @@
 import {createHash} from 'node:crypto'
 import {join} from 'node:path'
 
+import {compareCodeUnits} from '../compare-text.js'
 import {IdpError} from '../errors.js'
 import type {Decision, PolicyRequest} from '../policy/index.js'
 import {FINGERPRINT_TRAILER, type ChangeRequest, type DeliveryResult, type DeliveryTarget, type PlannedFile} from '../delivery/target.js'
@@ -251,7 +252,8 @@ async function settledInOrder<T extends readonly unknown[]>(reads: {[K in keyof 
  */
 export function requestFingerprint(action: string, inputs: Record<string, unknown>, target: DeliveryTarget): string {
   // Code-unit order, the same on every machine whatever its locale.
-  const canonical = JSON.stringify({action, inputs: Object.fromEntries(Object.entries(inputs).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))), target: target.summary})
+  const sortedInputs = Object.fromEntries(Object.entries(inputs).sort(([first], [second]) => compareCodeUnits(first, second)))
+  const canonical = JSON.stringify({action, inputs: sortedInputs, target: target.summary})
   return createHash('sha256').update(canonical).digest('hex').slice(0, 16)
 }
 

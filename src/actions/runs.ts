@@ -2,6 +2,7 @@ import {closest} from 'fastest-levenshtein'
 import {readdir} from 'node:fs/promises'
 import {join} from 'node:path'
 
+import {compareCodeUnits} from '../compare-text.js'
 import {IdpError, isErrnoException} from '../errors.js'
 import {type JournalEntry, RunJournal} from './journal.js'
 
@@ -43,7 +44,7 @@ export async function listRuns(dir: string): Promise<JournalEntry[]> {
   }
 
   // Newest first; the times are ISO 8601, so text order is time order.
-  return entries.sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : 0))
+  return entries.sort((first, second) => compareCodeUnits(second.createdAt, first.createdAt))
 }
 
 /** Finds one run by its id or by a prefix of it that matches only that run. */
