@@ -47,7 +47,7 @@ const commands = [
   {name: 'idp svc5 create --help', args: ['svc5', 'create', '--help']},
 ]
 
-// samples[command][size] holds the wall times in milliseconds.
+// samples[command][size] contains the wall times in milliseconds.
 const samples = commands.map(() => SIZES.map(() => []))
 for (let round = 0; round < rounds + 1; round++) {
   for (const [commandIndex, command] of commands.entries()) {

@@ -73,7 +73,7 @@ async function findingsOf(file: string): Promise<LintFinding[]> {
   return (await lintManifests([file])).findings
 }
 
-/** The finding as `line:column rule severity`, the parts every test checks together. */
+/** Formats a finding as `line:column rule severity`, the parts every test checks together. */
 function summary(finding: LintFinding): string {
   return `${finding.line}:${finding.column} ${finding.rule} ${finding.severity}`
 }

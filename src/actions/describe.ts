@@ -18,7 +18,7 @@ export interface InputDescription {
   maximum?: number
 }
 
-/** Everything `idp actions show` tells about an action. */
+/** Everything `idp actions show` prints about an action. */
 export interface ActionDescription {
   name: string
   command: string

@@ -5,9 +5,9 @@ import {dirname, join} from 'node:path'
 import type {GitCatalogSource} from '../config/config.js'
 
 /**
- * How a command may update git catalogs: `auto` fetches a copy older than the max age, `cached`
- * only clones a missing copy (for `--help`), `offline` never runs git against the repository
- * (for completion), and `force` fetches every catalog (`idp actions update`).
+ * Update mode of the git catalogs for one command. `auto` fetches a copy older than the max age,
+ * `cached` only clones a missing copy (for `--help`), `offline` never runs git against the
+ * repository (for completion), and `force` fetches every catalog (`idp actions update`).
  */
 export type GitCatalogMode = 'auto' | 'cached' | 'offline' | 'force'
 
@@ -21,7 +21,7 @@ export interface GitCatalogStatus {
   state: 'fetched' | 'fresh' | 'stale' | 'missing'
   /** When the copy was last fetched. */
   fetchedAt?: Date
-  /** Why the fetch failed, in git's own words. */
+  /** Reason the fetch failed, in git's own words. */
   error?: string
 }
 

@@ -64,13 +64,13 @@ function camelCase(name: string): string {
   return name.replace(/-([A-Za-z0-9])/g, (_, letter: string) => letter.toUpperCase())
 }
 
-/** The scope of expressions in outputs: the pull request step's results exist there. */
+/** Returns the scope of expressions in outputs, where the pull request step's results exist. */
 export function outputScope(manifest: ActionManifest): ReferenceScope {
   const publish = manifest.spec.steps.find((step) => step.action === 'publish:pull-request')
   return {inputs: new Set(Object.keys(manifest.spec.inputs.properties)), step: publish?.id}
 }
 
-/** The scope of every other expression: inputs only. */
+/** Returns the scope of every other expression: inputs only. */
 export function inputScope(manifest: ActionManifest): ReferenceScope {
   return {inputs: new Set(Object.keys(manifest.spec.inputs.properties))}
 }

@@ -361,8 +361,8 @@ function mergeConfigs(results: Array<NonNullable<CosmiconfigResult>>, env: NodeJ
 
 /**
  * Resolves a git catalog: a local repository path becomes absolute, and its cached copy goes to
- * `$IDP_CACHE_DIR/catalogs`, else `$XDG_CACHE_HOME/idp/catalogs`, in a folder named after the
- * repository and a hash of its URL and ref, so two refs of one repository never share a copy.
+ * `$IDP_CACHE_DIR/catalogs`, else `$XDG_CACHE_HOME/idp/catalogs`. The copy's folder is named
+ * after the repository and a hash of its URL and ref, so two refs of one repository never share a copy.
  */
 function gitCatalogSource(item: {git: string; ref?: string; path?: string}, base: string, env: NodeJS.ProcessEnv): GitCatalogSource {
   const url = isRemoteUrl(item.git) ? item.git : resolvePath(base, item.git)
