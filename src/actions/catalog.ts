@@ -35,6 +35,8 @@ export interface CatalogEntry {
   cost?: {currency: string; monthly: number | string}
   /** Resources and permissions from `spec.preview`, with their `${{ }}` templates unrendered. */
   preview?: {resources: PreviewItem[]; permissions: PreviewItem[]}
+  /** The value to type before submitting, from `spec.confirm`, unrendered: the command gets `--confirm`. */
+  confirm?: string
 }
 
 /** A resource or permission of a manifest's preview, as written: keys to unrendered strings. */
@@ -189,6 +191,7 @@ function summarizeAction(document: Record<string, any>, file: string): CatalogEn
     tags: Array.isArray(metadata.tags) ? metadata.tags.map(String) : undefined,
     cost: summarizeCost(spec.cost),
     preview: {resources: previewItems(spec.preview?.resources), permissions: previewItems(spec.preview?.permissions)},
+    confirm: typeof spec.confirm?.value === 'string' ? spec.confirm.value : undefined,
   }
 }
 

@@ -85,8 +85,18 @@ export function exampleCommands(entry: CatalogEntry): ActionDescription['example
   const command = ['idp', entry.command, ...flags].join(' ')
   return [
     {description: 'Show the plan and the file diff, writing nothing.', command: `${command} --dry-run`},
-    {description: 'Submit the request without asking for confirmation; the other inputs take their defaults.', command: `${command} --yes`},
+    {description: 'Submit the request without asking for confirmation; the other inputs take their defaults.', command: `${command}${confirmationFlag(entry)} --yes`},
   ]
+}
+
+/**
+ * Returns ` --confirm <value>` for an action that asks the user to type a value, with the
+ * example values of the inputs it names, or an empty string for any other action.
+ */
+export function confirmationFlag(entry: CatalogEntry): string {
+  if (!entry.confirm) return ''
+  const value = entry.confirm.replaceAll(/\$\{\{\s*inputs\.(\w+)\s*\}\}/g, (_, input: string) => (entry.inputs[input] ? exampleValue(entry.inputs[input], input) : input))
+  return ` --confirm ${shellWord(value)}`
 }
 
 /** Checks whether a default is a value of its own, not a `${{ }}` expression over the user's context. */

@@ -66,7 +66,7 @@ export interface TemplateEngine {
 export interface StepSpec {
   id: string
   name?: string
-  action: 'template:render' | 'publish:pull-request'
+  action: 'template:render' | 'files:delete' | 'publish:pull-request'
   with: Record<string, unknown>
 }
 
@@ -82,9 +82,11 @@ export interface ActionManifest {
     /** Risk attributes: a name, or a name with a `${{ }}` condition over the inputs. */
     risk?: Array<string | {name: string; when: string}>
     preview?: {
-      resources?: Array<{type: string; name: string; description?: string}>
+      resources?: Array<{type: string; name: string; description?: string; change?: 'create' | 'delete'}>
       permissions?: Array<{principal: string; role: string; on: string; description?: string}>
     }
+    /** A value the user types, or passes with `--confirm`, before the request is submitted. */
+    confirm?: {value: string; message?: string}
     steps: StepSpec[]
     outputs?: Array<{name: string; title: string; value: string}>
   }
@@ -319,6 +321,15 @@ function checkSteps(manifest: ActionManifest, source: YamlSource, add: AddProble
       const folder = join(dirname(source.file), String(step.with.source))
       if (!isDirectory(folder)) add(['spec', 'steps', index, 'with', 'source'], `template folder not found: ${folder}`)
     }
+  }
+
+  const deleting = steps.findIndex((step) => step.action === 'files:delete')
+  if (deleting !== -1 && !manifest.spec.confirm) {
+    add(['spec', 'steps', deleting], 'a files:delete step needs spec.confirm, so that the user types what is deleted (such as value: "${{ inputs.name }}")')
+  }
+
+  if (manifest.spec.confirm && Object.keys(manifest.spec.inputs.properties).some((name) => flagNameOf(name) === 'confirm')) {
+    add(['spec', 'confirm'], 'an action with spec.confirm has a --confirm flag, so no input may be named "confirm"')
   }
 
   const publishing = steps.filter((step) => step.action === 'publish:pull-request')

@@ -4,12 +4,12 @@ import {join} from 'node:path'
 import {compareCodeUnits} from '../compare-text.js'
 import {IdpError} from '../errors.js'
 import type {Decision, PolicyRequest} from '../policy/index.js'
-import {FINGERPRINT_TRAILER, type ChangeRequest, type DeliveryResult, type DeliveryTarget, type PlannedFile} from '../delivery/target.js'
+import {FINGERPRINT_TRAILER, isRemovedBy, type ChangeRequest, type DeliveryResult, type DeliveryTarget, type PlannedFile} from '../delivery/target.js'
 import {type ExpressionContext, renderString, renderTemplate} from './expressions.js'
 import {labelOf} from './inputs.js'
 import {formatMoney} from './money.js'
 import type {LoadedManifest, PublishRequest} from './manifest.js'
-import {type RenderedFile, renderTemplateFolder} from './render.js'
+import {checkRepositoryPath, type RenderedFile, renderTemplateFolder} from './render.js'
 import {requestBody} from './request-body.js'
 
 /** Person who requests the change, as the policy and the pull request see them. */
@@ -36,7 +36,7 @@ export interface Plan {
   labels: Record<string, string>
   cost?: CostEstimate
   risk: string[]
-  resources: Array<{type: string; name: string; description?: string}>
+  resources: Array<{type: string; name: string; description?: string; change?: 'create' | 'delete'}>
   permissions: Array<{principal: string; role: string; on: string; description?: string}>
   requester: Requester
   decision: Decision
@@ -139,9 +139,10 @@ export async function createPlan(options: CreatePlanOptions): Promise<Plan> {
   // The base branch, the shared policy on it and the request's own branch are read side by
   // side, so that the reads take as few round trips as possible.
   const rendered = await renderFiles(loaded, context)
+  const removals = removalsOf(loaded, context)
   const requesting = typeof options.requester === 'function' ? options.requester() : Promise.resolve(options.requester)
   const [files, decide, existing, requester] = await settledInOrder([
-    options.target.compare(rendered),
+    options.target.compare(rendered, removals),
     options.decider(),
     options.target.findExisting(branch, options.edit ? [...options.edit.fingerprints, fingerprint] : fingerprint),
     requesting,
@@ -156,6 +157,8 @@ export async function createPlan(options: CreatePlanOptions): Promise<Plan> {
   }
 
   checkNoOverwrite(loaded, files, options.target)
+  // After an edit or a retry, the run's own branch may have deleted the files already.
+  if (!existing) checkRemovalsExist(removals, files, options.target)
 
   const {title, description} = request
   const plan: Plan = {
@@ -358,6 +361,32 @@ export async function renderFiles(loaded: LoadedManifest, context: ExpressionCon
   }
 
   return files
+}
+
+/**
+ * Renders the repository paths that the `files:delete` steps remove, files or folders. A path
+ * is checked as rendered file paths are: it cannot leave the repository.
+ */
+export function removalsOf(loaded: LoadedManifest, context: ExpressionContext): string[] {
+  const removals: string[] = []
+  for (const step of loaded.manifest.spec.steps) {
+    if (step.action !== 'files:delete') continue
+    for (const path of step.with.paths as string[]) removals.push(checkRepositoryPath(renderString(path, context), path))
+  }
+
+  return removals
+}
+
+/** Rejects a deletion of a path that has no file on the base branch: the name is probably wrong. */
+function checkRemovalsExist(removals: string[], files: PlannedFile[], target: DeliveryTarget): void {
+  const missing = removals.filter((removal) => !files.some((file) => file.status === 'deleted' && isRemovedBy(file.path, removal)))
+  if (missing.length === 0) return
+  throw new IdpError(`Nothing to delete: ${missing.join(', ')} ${missing.length === 1 ? 'does' : 'do'} not exist on the base branch of the ${target.description}`, {
+    code: 'NOTHING_TO_DELETE',
+    exitCode: 2,
+    details: {paths: missing},
+    hint: 'Check the name and the environment; nothing was written.',
+  })
 }
 
 function policyRequestOf(options: {

@@ -24,9 +24,11 @@ export function requestBody(plan: Plan, description?: string): string {
   }
 
   lines.push('')
-  if (plan.resources.length > 0) {
-    lines.push('### Resources to create', '')
-    for (const resource of plan.resources) lines.push(`- \`${resource.type}\` **${resource.name}**${resource.description ? `: ${resource.description}` : ''}`)
+  for (const change of ['create', 'delete'] as const) {
+    const resources = plan.resources.filter((resource) => (resource.change ?? 'create') === change)
+    if (resources.length === 0) continue
+    lines.push(`### Resources to ${change}`, '')
+    for (const resource of resources) lines.push(`- \`${resource.type}\` **${resource.name}**${resource.description ? `: ${resource.description}` : ''}`)
     lines.push('')
   }
 

@@ -2,7 +2,7 @@ import {Flags, type Interfaces} from '@oclif/core'
 import {closest} from 'fastest-levenshtein'
 
 import {type Catalog, type CatalogDuplicate, type CatalogEntry, duplicateError, duplicatesOf} from '../actions/catalog.js'
-import {exampleValue, shellWord} from '../actions/describe.js'
+import {confirmationFlag, exampleValue, shellWord} from '../actions/describe.js'
 import {flagNameOf} from '../actions/input-names.js'
 import type {InputSchema} from '../actions/manifest.js'
 import {formatMoney} from '../actions/money.js'
@@ -21,6 +21,19 @@ export const actionFlags = {
     description:
       'After the pull request is open, follow its checks and approvals until it is merged or needs a person (exit 8 while approval is missing). Checks every 10 s and gives up after 30 min; IDP_WAIT_INTERVAL_MS and IDP_WAIT_TIMEOUT_MS change both, in milliseconds.',
   }),
+}
+
+/** The flags of an action command that are not inputs: the common ones, and `--confirm` for an action that asks for it. */
+export function actionFlagsOf(entry: CatalogEntry): Interfaces.FlagInput {
+  if (!entry.confirm) return actionFlags
+  const value = entry.confirm.replaceAll(/\$\{\{\s*inputs\.(\w+)\s*\}\}/g, (_, input: string) => `<${flagNameOf(input)}>`)
+  return {
+    ...actionFlags,
+    confirm: Flags.string({
+      description: `Confirm without the prompt by repeating ${value}, for scripts. --yes alone does not confirm this action.`,
+      helpValue: '<value>',
+    }),
+  }
 }
 
 /** Builds the oclif flags of an action's inputs: enum values become flag options. */
@@ -92,7 +105,7 @@ export function inputValuesFromFlags(entry: CatalogEntry, flags: Record<string, 
  * with CATALOG_DUPLICATE when it runs.
  */
 export function createActionCommand(entry: CatalogEntry, duplicates: CatalogDuplicate[] = []): typeof IdpCommand {
-  const flags = {...actionFlags, branch: branchFlag(entry), ...inputFlags(entry)}
+  const flags = {...actionFlagsOf(entry), branch: branchFlag(entry), ...inputFlags(entry)}
   const warning = duplicates.length > 0 ? `${duplicateError(duplicates).message}. This command fails until one of them is changed.\n\n` : ''
   return class ActionCommand extends IdpCommand {
     static override summary = entry.title
@@ -144,7 +157,7 @@ export async function runParsedAction(command: IdpCommand, entry: CatalogEntry, 
  * `commandFlags` replaces the action commands' own flags for commands such as `idp policy check`
  * that take an action's input flags too.
  */
-export async function parseActionFlags(command: IdpCommand, entry: CatalogEntry, argv?: string[], commandFlags: Interfaces.FlagInput = actionFlags, usage = `idp ${entry.command}`) {
+export async function parseActionFlags(command: IdpCommand, entry: CatalogEntry, argv?: string[], commandFlags: Interfaces.FlagInput = actionFlagsOf(entry), usage = `idp ${entry.command}`) {
   try {
     return await (command as unknown as {parse: (options: unknown, argv?: string[]) => Promise<{flags: Record<string, unknown>}>}).parse(
       {flags: {...IdpCommand.baseFlags, ...commandFlags, ...inputFlags(entry)}, strict: true},
@@ -237,7 +250,7 @@ function exampleLines(entry: CatalogEntry): Array<{description: string; command:
   const command = `<%= config.bin %> ${entry.command}`
   return [
     {description: 'On a terminal, ask for each missing input, then for confirmation. Without one, it names the missing flags (exit 2).', command},
-    {description: 'Submit without asking.', command: `${command} ${required.join(' ')} --yes`},
+    {description: entry.confirm ? 'Submit without asking: --confirm repeats the value the prompt would ask for.' : 'Submit without asking.', command: `${command} ${required.join(' ')}${confirmationFlag(entry)} --yes`},
     {description: 'Read the inputs from a file and show the plan and the file diff, writing nothing.', command: `${command} --values ${entry.name}-request.yaml --dry-run`},
   ]
 }

@@ -18,10 +18,13 @@ export function formatPlan(plan: Plan, chalk: ChalkInstance): string {
     lines.push(`  ${name.padEnd(width)}  ${shown}${label && label !== shown ? chalk.dim(` (${label})`) : ''}`)
   }
 
-  if (plan.resources.length > 0) {
-    lines.push('', chalk.bold('Resources to create'))
-    for (const resource of plan.resources) {
-      lines.push(`  ${chalk.green('+')} ${resource.type} ${chalk.bold(resource.name)}${resource.description ? chalk.dim(`: ${resource.description}`) : ''}`)
+  for (const change of ['create', 'delete'] as const) {
+    const resources = plan.resources.filter((resource) => (resource.change ?? 'create') === change)
+    if (resources.length === 0) continue
+    lines.push('', chalk.bold(`Resources to ${change}`))
+    const mark = change === 'create' ? chalk.green('+') : chalk.red('-')
+    for (const resource of resources) {
+      lines.push(`  ${mark} ${resource.type} ${chalk.bold(resource.name)}${resource.description ? chalk.dim(`: ${resource.description}`) : ''}`)
     }
   }
 
@@ -43,7 +46,7 @@ export function formatPlan(plan: Plan, chalk: ChalkInstance): string {
 
   lines.push('', chalk.bold(`Files in the ${plan.target.description}`))
   for (const file of plan.files) {
-    const marks = {added: chalk.green('+'), modified: chalk.yellow('~'), unchanged: chalk.dim('=')}
+    const marks = {added: chalk.green('+'), modified: chalk.yellow('~'), unchanged: chalk.dim('='), deleted: chalk.red('-')}
     const mark = marks[file.status]
     lines.push(`  ${mark} ${file.path} ${chalk.dim(`(${file.status})`)}`)
   }
@@ -65,14 +68,22 @@ export function requiredApprovers(decision: Decision): string {
   return decision.requirements.map((requirement) => `${requirement.count} from @${requirement.team}`).join(' and ')
 }
 
-/** Formats the unified diff of every added or modified file, for a dry run. */
+/** Formats the unified diff of every added, modified or deleted file, for a dry run. */
 export function formatDiff(plan: Plan, chalk: ChalkInstance): string {
   const parts: string[] = []
   for (const file of plan.files) {
     if (file.status === 'unchanged') continue
+    // A deleted file that was not read (no token) has no lines to show.
+    if (file.status === 'deleted' && !file.previous) {
+      parts.push(chalk.red(`deleted: ${file.path} (not read without a token)`))
+      continue
+    }
+
     const before = file.previous?.toString('utf8') ?? ''
     const after = file.content.toString('utf8')
-    const patch = createTwoFilesPatch(file.status === 'added' ? '/dev/null' : `a/${file.path}`, `b/${file.path}`, before, after, undefined, undefined, {context: 3})
+    const oldName = file.status === 'added' ? '/dev/null' : `a/${file.path}`
+    const newName = file.status === 'deleted' ? '/dev/null' : `b/${file.path}`
+    const patch = createTwoFilesPatch(oldName, newName, before, after, undefined, undefined, {context: 3})
     for (const line of patch.split('\n').slice(1)) {
       if (line.startsWith('+') && !line.startsWith('+++')) parts.push(chalk.green(line))
       else if (line.startsWith('-') && !line.startsWith('---')) parts.push(chalk.red(line))

@@ -73,7 +73,7 @@ export function formatJudgement(judgement: Judgement, chalk: TerminalCapabilitie
     lines.push(`  Request: ${judgement.title ?? request.action} (${request.action}) by ${pullRequest.author}, run ${request.runId}`)
     lines.push(`  Inputs: ${Object.entries(policyRequest.inputs).map(([name, value]) => `${name}=${printable(typeof value === 'string' ? value : JSON.stringify(value))}`).join(', ')}`)
     lines.push(`  Cost: ${formatMoney(policyRequest.cost.monthly, policyRequest.cost.currency)}/month${policyRequest.risk.length > 0 ? `, risk ${policyRequest.risk.join(', ')}` : ''}`)
-    for (const resource of policyRequest.resources) lines.push(`  Creates: ${printable(String(resource.type))} ${printable(String(resource.name))}`)
+    for (const resource of policyRequest.resources) lines.push(`  ${resource.change === 'delete' ? 'Deletes' : 'Creates'}: ${printable(String(resource.type))} ${printable(String(resource.name))}`)
     for (const permission of policyRequest.permissions) lines.push(`  Grants: ${printable(String(permission.principal))} gets ${printable(String(permission.role))} on ${printable(String(permission.on))}`)
   }
 
@@ -86,8 +86,9 @@ export function formatJudgement(judgement: Judgement, chalk: TerminalCapabilitie
       changed: 'differs from the rendered request',
       unexpected: 'is not written by the request',
       missing: 'is written by the request but missing from the pull request',
-      removed: 'is removed by the pull request, and a request never removes files',
+      removed: 'is removed by the pull request, but the request does not delete it',
       exists: 'already exists on the base branch, and the request creates new resources',
+      kept: 'is deleted by the request but still in the pull request',
     }
     for (const file of judgement.files) {
       lines.push(`  ${chalk.red('✗')} ${file.path} ${problems[file.problem]}`)

@@ -60,6 +60,14 @@ export async function confirmSubmission(message: string, byDefault = true): Prom
   return cancellable(() => confirm({message, default: byDefault}))
 }
 
+/**
+ * Asks the user to type `expected` exactly, as GitHub does before it deletes a repository. A
+ * different answer is refused with a hint, and Ctrl-C cancels.
+ */
+export async function typedConfirmation(message: string, expected: string): Promise<void> {
+  await cancellable(() => input({message, validate: (value) => value === expected || `Type ${expected} exactly to confirm, or press Ctrl-C to cancel.`}))
+}
+
 /** Runs a prompt and turns Ctrl-C (inquirer's ExitPromptError) into a cancellation error. */
 async function cancellable<T>(prompt: () => Promise<T>): Promise<T> {
   try {

@@ -6,6 +6,8 @@ import type {CatalogEntry} from '../actions/catalog.js'
 import {type InputDefinition, resolveInputs} from '../actions/inputs.js'
 import {createRunId, runsDir} from '../actions/journal.js'
 import {type LoadedManifest, loadManifest} from '../actions/manifest.js'
+import {shellWord} from '../actions/describe.js'
+import {renderString} from '../actions/expressions.js'
 import {choicePrice, createPlan, type Plan, type Requester} from '../actions/plan.js'
 import {submitPlan} from '../actions/submit.js'
 import {type IdpConfig, loadConfig} from '../config/config.js'
@@ -15,7 +17,7 @@ import type {NotifyReport} from './notifications.js'
 import {planJson, printJson, resultJson} from './json-output.js'
 import {formatDiff, formatEditSummary, formatExisting, formatPlan, formatResult} from './plan-view.js'
 import {TerminalProgress} from './progress.js'
-import {confirmSubmission, inquirerPrompter} from './prompts.js'
+import {confirmSubmission, inquirerPrompter, typedConfirmation} from './prompts.js'
 import {choosePolicies, decide, type PolicyChoice} from './policy-source.js'
 import {createTarget} from './targets.js'
 import type {TerminalCapabilities} from './terminal.js'
@@ -33,6 +35,8 @@ export interface ActionFlags {
   config?: string
   branch?: string
   wait?: boolean
+  /** The value an action with `spec.confirm` asks for, given on the command line. */
+  confirm?: string
 }
 
 export interface RunActionOptions {
@@ -123,6 +127,12 @@ export async function runAction(options: RunActionOptions): Promise<void> {
     autoMerge: config.target.github?.autoMerge ? (config.target.github.autoMergeMethod ?? 'squash') : undefined,
   })
   const planText = formatPlan(plan, flags['dry-run'] ? terminal.stdout : terminal.stderr)
+  const confirmation = loaded.manifest.spec.confirm && {
+    expected: renderString(loaded.manifest.spec.confirm.value, plan.context),
+    message: loaded.manifest.spec.confirm.message,
+  }
+  // A wrong --confirm fails even in a dry run, so that a script can be tried out with one.
+  if (confirmation && flags.confirm !== undefined) checkConfirmFlag(flags.confirm, confirmation.expected)
 
   if (plan.decision.outcome === 'deny') {
     if (!flags.json) process.stderr.write(`${formatPlan(plan, terminal.stderr)}\n\n`)
@@ -170,7 +180,9 @@ export async function runAction(options: RunActionOptions): Promise<void> {
 
   if (!flags.json) process.stderr.write(`${planText}\n\n`)
   if (options.edit && !flags.json) process.stderr.write(`${formatEditSummary(options.edit, plan, terminal.stderr)}\n\n`)
-  await confirm(flags, terminal)
+  // A retry finishes a run that was confirmed when it was submitted.
+  if (confirmation && !options.retry) await confirmTyped(flags, terminal, confirmation)
+  else await confirm(flags, terminal)
 
   const interruption = watchInterruption(progress)
   let result
@@ -255,6 +267,34 @@ async function confirm(flags: ActionFlags, terminal: TerminalCapabilities): Prom
   if (!(await confirmSubmission('Submit this request?'))) {
     throw new IdpError('Not submitted; nothing was written.', {code: 'CANCELLED', exitCode: ExitCode.cancelled})
   }
+}
+
+/**
+ * Asks for the value an action with `spec.confirm` needs before it is submitted, such as the
+ * name of a database to delete. `--confirm` gives it in a script; `--yes` alone is not enough.
+ */
+async function confirmTyped(flags: ActionFlags, terminal: TerminalCapabilities, confirmation: {expected: string; message?: string}): Promise<void> {
+  if (flags.confirm !== undefined) return
+  if (!terminal.interactive || flags.values === '-') {
+    const reason = terminal.noPromptReason ?? 'standard input carried the values'
+    throw new IdpError(`Confirmation needed: type ${confirmation.expected} to submit this request, and prompting is off (${reason})`, {
+      code: 'CONFIRMATION_REQUIRED',
+      exitCode: ExitCode.usage,
+      hint: `Add --confirm ${shellWord(confirmation.expected)} to submit it from a script (--yes alone does not), or --dry-run to only see the plan.`,
+    })
+  }
+
+  await typedConfirmation(confirmation.message ?? `Type ${confirmation.expected} to confirm`, confirmation.expected)
+}
+
+function checkConfirmFlag(given: string, expected: string): void {
+  if (given === expected) return
+  throw new IdpError(`--confirm ${JSON.stringify(given)} does not match ${JSON.stringify(expected)}`, {
+    code: 'CONFIRMATION_MISMATCH',
+    exitCode: ExitCode.usage,
+    details: {expected},
+    hint: 'Check the inputs: --confirm must repeat the value exactly. Nothing was written.',
+  })
 }
 
 function describeChoice(loaded: LoadedManifest, config: IdpConfig, definition: InputDefinition, value: unknown, answers: Record<string, unknown>): string | undefined {

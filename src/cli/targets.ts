@@ -133,7 +133,11 @@ function uncomparedTarget(repository: string): DeliveryTarget {
     summary: {kind: 'github', repository},
     offline: true,
     steps: [],
-    compare: async (files) => files.map((file): PlannedFile => ({...file, status: 'added'})),
+    // Without a token nothing is read: each removed path stands for the files below it.
+    compare: async (files, removals = []) => [
+      ...files.map((file): PlannedFile => ({...file, status: 'added'})),
+      ...removals.map((path): PlannedFile => ({path, content: Buffer.alloc(0), mode: '100644', status: 'deleted'})),
+    ],
     findExisting: async () => undefined,
     readBaseFile: async () => undefined,
     cancel: async () => [],

@@ -8,7 +8,7 @@ import type {Progress} from '../actions/progress.js'
 import type {RenderedFile} from '../actions/render.js'
 import {IdpError} from '../errors.js'
 import {gitBlobId} from './git-objects.js'
-import {branchConflictError, recordedFingerprint, recordsRequest, type ChangeRequest, type DeliveryHooks, type DeliveryResult, type DeliveryTarget, type PlannedFile} from './target.js'
+import {branchConflictError, plannedDeletions, recordedFingerprint, recordsRequest, type ChangeRequest, type DeliveryHooks, type DeliveryResult, type DeliveryTarget, type PlannedFile} from './target.js'
 
 export interface GitTargetOptions {
   /** The local repository; created with an initial commit on first delivery when missing. */
@@ -32,7 +32,7 @@ export function createGitTarget(options: GitTargetOptions): DeliveryTarget {
       {id: 'commit', title: 'Commit the files'},
       {id: 'branch', title: 'Create the branch'},
     ],
-    compare: (files) => compareWithBase(options, files),
+    compare: (files, removals = []) => compareWithBase(options, files, removals),
     async readBaseFile(filePath) {
       if (!(await isRepository(path))) return undefined
       const branch = await baseBranchOf(options)
@@ -78,7 +78,7 @@ export function createGitTarget(options: GitTargetOptions): DeliveryTarget {
   }
 }
 
-async function compareWithBase(options: GitTargetOptions, files: RenderedFile[]): Promise<PlannedFile[]> {
+async function compareWithBase(options: GitTargetOptions, files: RenderedFile[], removals: readonly string[]): Promise<PlannedFile[]> {
   if (!(await isRepository(options.path))) return files.map((file) => ({...file, status: 'added'}))
   const base = await baseBranchOf(options)
   if (!(await refExists(options.path, `refs/heads/${base}`))) {
@@ -87,7 +87,8 @@ async function compareWithBase(options: GitTargetOptions, files: RenderedFile[])
     return files.map((file) => ({...file, status: 'added'}))
   }
 
-  const listing = await git(options.path, ['ls-tree', '-r', '-z', `refs/heads/${base}`, '--', ...files.map((file) => file.path)])
+  // With -r, a folder among the paths lists every file below it.
+  const listing = await git(options.path, ['ls-tree', '-r', '-z', `refs/heads/${base}`, '--', ...files.map((file) => file.path), ...removals])
   const existing = new Map<string, {mode: string; id: string}>()
   for (const line of listing.split('\0').filter(Boolean)) {
     const [meta, filePath] = line.split('\t')
@@ -95,14 +96,17 @@ async function compareWithBase(options: GitTargetOptions, files: RenderedFile[])
     existing.set(filePath, {mode, id})
   }
 
+  const readBlob = (id: string) => gitBuffer(options.path, ['cat-file', 'blob', id])
   const planned: PlannedFile[] = []
   for (const file of files) {
     const previous = existing.get(file.path)
     if (!previous) planned.push({...file, status: 'added'})
     else if (previous.id === gitBlobId(file.content) && previous.mode === file.mode) planned.push({...file, status: 'unchanged'})
-    else planned.push({...file, status: 'modified', previous: await gitBuffer(options.path, ['cat-file', 'blob', previous.id])})
+    else planned.push({...file, status: 'modified', previous: await readBlob(previous.id)})
   }
 
+  const baseFiles = [...existing].map(([path, {mode}]) => ({path, mode}))
+  planned.push(...(await plannedDeletions(removals, files, baseFiles, (path) => readBlob(existing.get(path)!.id))))
   return planned
 }
 
@@ -158,10 +162,11 @@ async function commitFiles(options: GitTargetOptions, parent: string, change: Ch
   const env = {GIT_INDEX_FILE: join(scratch, 'index')}
   try {
     await git(path, ['read-tree', parent], {env})
-    const removed = change.update?.removedFiles ?? []
+    const deleted = change.files.filter((file) => file.status === 'deleted').map((file) => file.path)
+    const removed = [...(change.update?.removedFiles ?? []), ...deleted]
     if (removed.length > 0) await git(path, ['update-index', '--force-remove', '--', ...removed], {env})
     let indexInfo = ''
-    for (const file of change.files) {
+    for (const file of change.files.filter((candidate) => candidate.status !== 'deleted')) {
       const id = (await git(path, ['hash-object', '-w', '--stdin'], {input: file.content})).trim()
       indexInfo += `${file.mode} ${id}\t${file.path}\n`
     }

@@ -9,7 +9,7 @@ import type {RenderedFile} from '../actions/render.js'
 import {gitBlobId} from './git-objects.js'
 import {githubError} from './github-errors.js'
 import {readRequestStatus} from './github-status.js'
-import {branchConflictError, recordedFingerprint, recordsRequest, type ChangeRequest, type DeliveryHooks, type DeliveryResult, type DeliveryTarget, type PlannedFile} from './target.js'
+import {branchConflictError, plannedDeletions, recordedFingerprint, recordsRequest, type ChangeRequest, type DeliveryHooks, type DeliveryResult, type DeliveryTarget, type PlannedFile} from './target.js'
 
 export interface GitHubTargetOptions {
   /** `owner/name`. */
@@ -76,7 +76,7 @@ export function createGitHubTarget(options: GitHubTargetOptions): DeliveryTarget
       {id: 'pull-request', title: 'Open the pull request'},
       {id: 'labels-reviewers', title: 'Add labels and request reviewers'},
     ],
-    compare: async (files) => compareFiles(client, owner, repo, await readBase(), files),
+    compare: async (files, removals = []) => compareFiles(client, owner, repo, await readBase(), files, removals),
     async login() {
       try {
         return (await client.rest.users.getAuthenticated()).data.login
@@ -264,18 +264,18 @@ function expectJson(data: unknown, options: GitHubTargetOptions): void {
   throw Object.assign(new Error('not an API response'), {idpHtmlResponse: true, apiUrl: options.apiUrl})
 }
 
-async function compareFiles(client: RestClient, owner: string, repo: string, base: BaseState, files: RenderedFile[]): Promise<PlannedFile[]> {
+async function compareFiles(client: RestClient, owner: string, repo: string, base: BaseState, files: RenderedFile[], removals: readonly string[]): Promise<PlannedFile[]> {
+  const readBlob = async (sha: string) => Buffer.from((await client.rest.git.getBlob({owner, repo, file_sha: sha})).data.content, 'base64')
   const planned: PlannedFile[] = []
   for (const file of files) {
     const existing = base.entries.get(file.path)
     if (!existing) planned.push({...file, status: 'added'})
     else if (existing.sha === gitBlobId(file.content) && existing.mode === file.mode) planned.push({...file, status: 'unchanged'})
-    else {
-      const {data} = await client.rest.git.getBlob({owner, repo, file_sha: existing.sha})
-      planned.push({...file, status: 'modified', previous: Buffer.from(data.content, 'base64')})
-    }
+    else planned.push({...file, status: 'modified', previous: await readBlob(existing.sha)})
   }
 
+  const baseFiles = [...base.entries].map(([path, {mode}]) => ({path, mode}))
+  planned.push(...(await plannedDeletions(removals, files, baseFiles, (path) => readBlob(base.entries.get(path)!.sha))))
   return planned
 }
 
@@ -438,11 +438,12 @@ async function commitOnBranch(options: DeliverOptions, update: NonNullable<Chang
     `Committing the new version on ${change.branch}`,
     async () => {
       const {data: head} = await client.rest.git.getCommit({owner, repo, commit_sha: update.commit})
-      const written = await Promise.all(change.files.map((file) => treeEntry(client, owner, repo, file)))
+      const written = await Promise.all(change.files.filter((file) => file.status !== 'deleted').map((file) => treeEntry(client, owner, repo, file)))
       // GitHub rejects deleting a path the tree lacks, so only files still on the branch are removed.
       const {data: headTree} = await client.rest.git.getTree({owner, repo, tree_sha: head.tree.sha, recursive: 'true'})
       const present = new Set(headTree.tree.map((entry) => entry.path))
-      const removed = update.removedFiles.filter((path) => present.has(path)).map((path) => ({path, mode: '100644' as const, type: 'blob' as const, sha: null}))
+      const deleted = change.files.filter((file) => file.status === 'deleted').map((file) => file.path)
+      const removed = [...update.removedFiles, ...deleted].filter((path) => present.has(path)).map(deletionEntry)
       const {data: tree} = await client.rest.git.createTree({owner, repo, base_tree: head.tree.sha, tree: [...written, ...removed]})
       const {data: created} = await client.rest.git.createCommit({owner, repo, message: change.commitMessage, tree: tree.sha, parents: [update.commit]})
       return created.sha
@@ -558,11 +559,17 @@ function describeLabelsAndTeams(change: ChangeRequest, done: boolean): string {
   return done ? `Added ${labels}${reviewers}` : `Adding ${labels}${reviewers}`
 }
 
-type TreeEntry = {path: string; mode: '100644' | '100755'; type: 'blob'; content?: string; sha?: string}
+type TreeEntry = {path: string; mode: '100644' | '100755'; type: 'blob'; content?: string; sha?: string | null}
+
+/** The tree entry that deletes a path: the tree API removes a path whose `sha` is null. */
+function deletionEntry(path: string): TreeEntry {
+  return {path, mode: '100644', type: 'blob', sha: null}
+}
 
 // Text goes inline in the tree request. Only binary content needs a blob request of its own,
 // because the tree API takes inline content as UTF-8 text.
 async function treeEntry(client: RestClient, owner: string, repo: string, file: PlannedFile): Promise<TreeEntry> {
+  if (file.status === 'deleted') return deletionEntry(file.path)
   const text = file.content.toString('utf8')
   if (Buffer.from(text, 'utf8').equals(file.content)) return {path: file.path, mode: file.mode, type: 'blob', content: text}
   const {data} = await client.rest.git.createBlob({owner, repo, content: file.content.toString('base64'), encoding: 'base64'})

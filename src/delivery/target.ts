@@ -3,14 +3,40 @@ import {IdpError} from '../errors.js'
 import type {RequestStatus, RequiredApproval} from './github-status.js'
 import type {Progress} from '../actions/progress.js'
 
-/** Status of a rendered file against the target's base branch. */
-export type FileStatus = 'added' | 'modified' | 'unchanged'
+/**
+ * Status of a file against the target's base branch. A deleted file is one of the base
+ * branch's files that a `files:delete` step removes; its content is empty.
+ */
+export type FileStatus = 'added' | 'modified' | 'unchanged' | 'deleted'
 
-/** A rendered file with its status against the base branch. */
+/** A rendered or deleted file with its status against the base branch. */
 export interface PlannedFile extends RenderedFile {
   status: FileStatus
-  /** The base branch's content of a modified file, for the diff in a dry run. */
+  /** The base branch's content of a modified or deleted file, for the diff in a dry run. */
   previous?: Buffer
+}
+
+/** Checks whether a repository path is `removal` itself or inside the folder `removal`. */
+export function isRemovedBy(path: string, removal: string): boolean {
+  return path === removal || path.startsWith(`${removal}/`)
+}
+
+/**
+ * Plans the deletions of a request: each base branch file at or below one of the removed
+ * paths, except the files the request writes again. `read` returns a file's base content.
+ */
+export async function plannedDeletions(
+  removals: readonly string[],
+  written: readonly RenderedFile[],
+  baseFiles: Iterable<{path: string; mode: string}>,
+  read: (path: string) => Promise<Buffer>,
+): Promise<PlannedFile[]> {
+  if (removals.length === 0) return []
+  const writtenPaths = new Set(written.map((file) => file.path))
+  const deleted = [...baseFiles].filter((file) => !writtenPaths.has(file.path) && removals.some((removal) => isRemovedBy(file.path, removal)))
+  return Promise.all(
+    deleted.map(async (file): Promise<PlannedFile> => ({path: file.path, content: Buffer.alloc(0), mode: file.mode === '100755' ? '100755' : '100644', status: 'deleted', previous: await read(file.path)})),
+  )
 }
 
 /** Everything a target needs to propose one change. */
@@ -125,8 +151,11 @@ export interface DeliveryTarget {
    * BRANCH_CONFLICT when someone else's branch has the name. Only reads.
    */
   findExisting(branch: string, fingerprints: string | readonly string[]): Promise<DeliveryResult | undefined>
-  /** Compares rendered files with the base branch. Only reads. */
-  compare(files: RenderedFile[]): Promise<PlannedFile[]>
+  /**
+   * Compares rendered files with the base branch, and lists the base branch's files at or
+   * below the `removals` paths as deleted. Only reads.
+   */
+  compare(files: RenderedFile[], removals?: readonly string[]): Promise<PlannedFile[]>
   /** Reads the login of the account the target acts as, when it has one (GitHub). */
   login?(): Promise<string>
   /** Reads one file of the base branch, such as the shared approval policy. Only reads. */

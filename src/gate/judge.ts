@@ -3,7 +3,7 @@ import {createTwoFilesPatch} from 'diff'
 import {readCatalog} from '../actions/catalog.js'
 import {resolveInputs} from '../actions/inputs.js'
 import {loadManifest} from '../actions/manifest.js'
-import {prepareRequest, renderFiles} from '../actions/plan.js'
+import {prepareRequest, removalsOf, renderFiles} from '../actions/plan.js'
 import type {RenderedFile} from '../actions/render.js'
 import type {Progress} from '../actions/progress.js'
 import type {IdpConfig} from '../config/config.js'
@@ -61,10 +61,11 @@ export interface FileMismatch {
   /**
    * changed: other content than the request renders. unexpected: not rendered by the request.
    * missing: rendered but not in the pull request. removed: deleted, or renamed away, by the
-   * pull request, which a request never does. exists: the request would change a file that
-   * already exists on the base branch, which a create request never does.
+   * pull request, though the request does not delete it. exists: the request would change a
+   * file that already exists on the base branch, which a create request never does. kept: the
+   * request deletes the file, but the pull request does not.
    */
-  problem: 'changed' | 'unexpected' | 'missing' | 'removed' | 'exists'
+  problem: 'changed' | 'unexpected' | 'missing' | 'removed' | 'exists' | 'kept'
   /** Unified diff from the rendered content to the pull request's, for a changed text file. */
   diff?: string
 }
@@ -223,7 +224,10 @@ async function sharedPolicy(context: GateContext, target: DeliveryTarget, judgem
   return loadPolicy(bundledPolicyPath, {kind: 'bundled'})
 }
 
-type Prepared = {request: PolicyRequest; title: string; render: () => Promise<RenderedFile[]>} | {problem: string}
+/** What a request changes in the repository: the files it writes and the paths it deletes. */
+type RenderedChange = {files: RenderedFile[]; removals: string[]}
+
+type Prepared = {request: PolicyRequest; title: string; render: () => Promise<RenderedChange>} | {problem: string}
 
 /**
  * Validates the recorded inputs against the action's manifest and prepares the request. The
@@ -243,7 +247,7 @@ async function prepareRecorded(context: GateContext, request: RecordedRequest, a
     })
     const requester = {...request.requester, login: author || request.requester.login}
     const prepared = prepareRequest(loaded, inputs, {user: {...requester}, requester, runId: request.runId})
-    return {request: prepared.policyRequest, title: loaded.manifest.metadata.title, render: () => renderFiles(loaded, prepared.context)}
+    return {request: prepared.policyRequest, title: loaded.manifest.metadata.title, render: async () => ({files: await renderFiles(loaded, prepared.context), removals: removalsOf(loaded, prepared.context)})}
   } catch (error) {
     if (!(error instanceof IdpError)) throw error
     const messages = [error.message, ...error.problems.map((problem) => problem.message)]
@@ -262,9 +266,10 @@ const MAX_DIFF_LINES = 40
  * that differs from the base branch must be in the pull request with exactly that content, and
  * the pull request must change nothing else.
  */
-async function compareFiles(context: GateContext, target: DeliveryTarget, render: () => Promise<RenderedFile[]>, base: string, head: string): Promise<FileMismatch[]> {
+async function compareFiles(context: GateContext, target: DeliveryTarget, render: () => Promise<RenderedChange>, base: string, head: string): Promise<FileMismatch[]> {
   const [owner, repo] = context.repository.split('/')
-  const rendered = await target.compare(await render())
+  const {files, removals} = await render()
+  const rendered = await target.compare(files, removals)
   // The comparison names the head commit itself, not the branch, so that a push during the
   // run cannot swap the files being checked. The pull request's file list follows the branch.
   const {data: comparison} = await context.client.rest.repos.compareCommitsWithBasehead({owner, repo, basehead: `${base}...${head}`})
@@ -285,6 +290,13 @@ async function compareFiles(context: GateContext, target: DeliveryTarget, render
 
     const actual = byPath.get(file.path)
     byPath.delete(file.path)
+    if (file.status === 'deleted') {
+      // A rename away deletes the path too; the file it became is reported as unexpected.
+      const renamedAway = changed.some((candidate) => candidate.status === 'renamed' && candidate.previous_filename === file.path)
+      if (actual?.status !== 'removed' && !renamedAway) mismatches.push({path: file.path, problem: 'kept'})
+      continue
+    }
+
     if (file.status === 'unchanged') {
       if (actual) mismatches.push({path: file.path, problem: 'changed'})
       continue
@@ -302,9 +314,10 @@ async function compareFiles(context: GateContext, target: DeliveryTarget, render
   }
 
   for (const [path, file] of byPath) mismatches.push({path: printable(path), problem: file.status === 'removed' ? 'removed' : 'unexpected'})
-  // A rename also deletes the old path: a request never removes a file.
+  // A rename also deletes the old path: only a path the request deletes may go.
+  const deleted = new Set(rendered.filter((file) => file.status === 'deleted').map((file) => file.path))
   for (const file of changed) {
-    if (file.status === 'renamed' && file.previous_filename) mismatches.push({path: printable(file.previous_filename), problem: 'removed'})
+    if (file.status === 'renamed' && file.previous_filename && !deleted.has(file.previous_filename)) mismatches.push({path: printable(file.previous_filename), problem: 'removed'})
   }
 
   return mismatches
