@@ -125,6 +125,11 @@ describe('idp actions show', () => {
   })
 })
 
+/** Files the target starts with for actions that change existing resources, such as the database `idp db delete` deletes. */
+const EXISTING_FILES: Record<string, Record<string, string>> = {
+  'db-delete': {'databases/dev/legacy-db/main.tf': 'module "database" {}\n'},
+}
+
 describe('examples of idp actions show', function () {
   this.timeout(120_000)
 
@@ -137,6 +142,14 @@ describe('examples of idp actions show', function () {
         dir.write('work/.git/HEAD', '')
         dir.write('work/.idprc.yaml', `target:\n  git:\n    path: ${target}\n`)
         const env = sandboxEnv(join(dir.path, 'home'))
+        const existing = EXISTING_FILES[entry.name]
+        if (existing) {
+          for (const [path, content] of Object.entries(existing)) dir.write(`infrastructure/${path}`, content)
+          git(target, ['init', '-q', '-b', 'main'])
+          git(target, ['add', '.'])
+          git(target, ['-c', 'user.name=Ada', '-c', 'user.email=ada@example.com', 'commit', '-q', '-m', 'Existing resources'])
+        }
+
         const showResult = runCli(['actions', 'show', entry.name, '--json'], {cwd: join(dir.path, 'work'), env})
         assert.equal(showResult.status, 0, showResult.stderr)
         const {examples} = JSON.parse(showResult.stdout) as ShowDocument
@@ -214,6 +227,7 @@ describe('duplicate actions', () => {
         ['access-grant', 'idp access grant'],
         ['bucket-create', 'idp bucket create'],
         ['db-create', 'idp db create'],
+        ['db-delete', 'idp db delete'],
         ['namespace-create', 'idp namespace create'],
         ['db-create', 'idp database create'],
       ],
@@ -292,6 +306,7 @@ describe('catalog index', function () {
         ['access-grant', 'Access grant'],
         ['bucket-create', 'Object storage bucket'],
         ['db-create', 'PostgreSQL database'],
+        ['db-delete', 'Delete a PostgreSQL database'],
         ['namespace-create', 'Kubernetes namespace'],
         ['svc0-create', 'PostgreSQL database'],
         ['svc1-create', 'PostgreSQL databasf'],
@@ -323,8 +338,8 @@ describe('catalog index', function () {
     writeCatalog(120)
     const list = run(['actions', 'list'])
     assert.equal(list.status, 0, list.stderr)
-    // 120 copies and the four bundled actions.
-    assert.equal(list.stdout.trim().split('\n').length, 124)
+    // 120 copies and the five bundled actions.
+    assert.equal(list.stdout.trim().split('\n').length, 125)
 
     const dryRun = run(['svc7', 'create', '--name', 'orders-db', '--team', 'payments', '--dry-run', '--json'])
     assert.equal(dryRun.status, 0, dryRun.stderr)

@@ -510,6 +510,7 @@ describe('idp catalog commands', () => {
         'access-grant      idp access grant      Access grant',
         'bucket-create     idp bucket create     Object storage bucket',
         'db-create         idp db create         PostgreSQL database',
+        'db-delete         idp db delete         Delete a PostgreSQL database',
         'namespace-create  idp namespace create  Kubernetes namespace',
         '',
       ].join('\n'),

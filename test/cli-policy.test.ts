@@ -100,6 +100,7 @@ describe('idp policy check', () => {
         'Not matched',
         '  - non-production-under-100 (auto_approve): The clause environment != "production" is false (environment is "production").',
         '  - iam-needs-security (require): The condition "iam" in risk is false (risk is []).',
+        '  - production-deletion-needs-security (require): The clause "deletion" in risk is false (risk is []).',
         '  - no-public-exposure-in-production (deny): The clause "public-exposure" in risk is false (risk is []).',
       ].join('\n'),
     )
@@ -125,6 +126,7 @@ describe('idp policy check', () => {
         ['cost-100-or-more-needs-team-lead', false],
         ['cost-over-500-needs-finance', false],
         ['iam-needs-security', false],
+        ['production-deletion-needs-security', false],
         ['no-public-exposure-in-production', false],
       ],
     )
@@ -374,7 +376,7 @@ describe('idp policy test', () => {
     assert.equal(result.status, 0, result.stderr)
     assert.match(result.stdout, /policies\/approval-policy\.tests\.yaml \(policy .*policies\/approval-policy\.yaml\)/)
     assert.match(result.stdout, /^ {2}✓ production large needs a team lead and finance$/m)
-    assert.match(result.stdout, /^16 passed, 0 failed$/m)
+    assert.match(result.stdout, /^18 passed, 0 failed$/m)
   })
 
   it('shows a failed case as a diff', () => {

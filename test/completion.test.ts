@@ -201,7 +201,7 @@ describe('shell completion', function () {
     it('skips given flags and extra command words', () => {
       const lines = bash(['complete_words idp db create --size small --s', "complete_words idp autocomplete ''", "complete_words idp autocomplete bash ''", "complete_words idp run ''"].join('\n'))
       // Action names come in catalog order: the bundled folder first.
-      assert.deepEqual(lines, ['', 'bash zsh powershell', '', 'access-grant bucket-create db-create namespace-create cache-create queue-create'])
+      assert.deepEqual(lines, ['', 'bash zsh powershell', '', 'access-grant bucket-create db-create db-delete namespace-create cache-create queue-create'])
     })
 
     it('keeps an enum value with spaces or $ one literal word', () => {

@@ -108,7 +108,9 @@ describe('examples in the help', function () {
   // Each example starts from the same state: a new server, folder and submitted request.
   beforeEach(async () => {
     server = await GitHubTestServer.start()
-    server.createRepository({owner: 'acme', name: 'infrastructure', files: {'README.md': '# Infrastructure\n', '.idp/approval-policy.yaml': bundledPolicy}})
+    // The database that the `idp db delete` examples delete.
+    const existingDatabase = {'databases/dev/legacy-db/main.tf': 'module "database" {}\n'}
+    server.createRepository({owner: 'acme', name: 'infrastructure', files: {'README.md': '# Infrastructure\n', '.idp/approval-policy.yaml': bundledPolicy, ...existingDatabase}})
     for (const team of ['team-leads', 'finance', 'security']) server.addTeam('acme', team)
     server.addTeamMember('acme', 'team-leads', 'lead')
     server.addToken(REQUESTER_TOKEN, {login: 'octocat'})
@@ -120,6 +122,7 @@ describe('examples in the help', function () {
     dir.write('work/.idprc.yaml', 'target:\n  github:\n    repository: acme/infrastructure\n')
     dir.write('work/request.yaml', 'name: orders-db\nteam: payments\n')
     dir.write('work/db-create-request.yaml', 'name: orders-db\nteam: payments\n')
+    dir.write('work/db-delete-request.yaml', 'name: legacy-db\nenvironment: dev\n')
     dir.write('work/namespace-create-request.yaml', 'name: orders\nteam: payments\n')
     dir.write('work/bucket-create-request.yaml', 'name: invoices\nteam: payments\n')
     dir.write('work/access-grant-request.yaml', 'principal: payments\nresource: database/orders-db\nreason: Read the order history\n')

@@ -262,7 +262,7 @@ describe('--json with a local git target', () => {
     assert.equal(result.status, 0, result.stderr)
     assert.equal(expectDocument<{action: string}>(result, 'run').action, 'db-create')
     const unknown = expectError(run(['run', 'db-creat', '--json']), 'ACTION_NOT_FOUND', 2)
-    assert.deepEqual(unknown.actions, ['access-grant', 'bucket-create', 'db-create', 'namespace-create'])
+    assert.deepEqual(unknown.actions, ['access-grant', 'bucket-create', 'db-create', 'db-delete', 'namespace-create'])
   })
 
   it('prints runs list', () => {
@@ -335,6 +335,7 @@ describe('--json with a local git target', () => {
       ['access-grant', 'idp access grant'],
       ['bucket-create', 'idp bucket create'],
       ['db-create', 'idp db create'],
+      ['db-delete', 'idp db delete'],
       ['namespace-create', 'idp namespace create'],
     ])
     expectError(run(['actions', 'list', '--config', 'absent.yaml', '--json']), 'CONFIG_NOT_FOUND', 2)

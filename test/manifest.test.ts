@@ -147,6 +147,29 @@ describe('manifest validation', () => {
     )
   })
 
+  it('requires spec.confirm for a files:delete step, and no input named confirm beside it', async () => {
+    const unconfirmed = minimalManifest()
+    unconfirmed.spec.steps = [
+      {id: 'remove', action: 'files:delete', with: {paths: ['databases/${{ inputs.name }}']}},
+      {id: 'publish', action: 'publish:pull-request', with: {branch: 'b', title: 't'}},
+    ]
+    const error = await loadError(write(unconfirmed))
+    assert.deepEqual(
+      error.problems.map((problem) => [problem.path, problem.message]),
+      [['spec.steps[0]', 'a files:delete step needs spec.confirm, so that the user types what is deleted (such as value: "${{ inputs.name }}")']],
+    )
+
+    const clashing = minimalManifest()
+    clashing.spec.steps = unconfirmed.spec.steps
+    clashing.spec.confirm = {value: '${{ inputs.name }}'}
+    clashing.spec.inputs.properties.confirm = {type: 'string'}
+    const clash = await loadError(write(clashing))
+    assert.deepEqual(
+      clash.problems.map((problem) => [problem.path, problem.message]),
+      [['spec.confirm', 'an action with spec.confirm has a --confirm flag, so no input may be named "confirm"']],
+    )
+  })
+
   it('reports duplicate step ids, a missing template folder and a misplaced publish step', async () => {
     const manifest = minimalManifest()
     manifest.spec.steps = [

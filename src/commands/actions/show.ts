@@ -63,7 +63,9 @@ function formatDescription(action: ActionDescription, bold: (text: string) => st
 
   lines.push('', bold('Resources'))
   if (action.resources.length === 0) lines.push('  none')
-  for (const resource of action.resources) lines.push(`  ${resource.type} ${resource.name}${resource.description ? `: ${resource.description}` : ''}`)
+  for (const resource of action.resources) {
+    lines.push(`  ${resource.change === 'delete' ? 'deletes ' : ''}${resource.type} ${resource.name}${resource.description ? `: ${resource.description}` : ''}`)
+  }
 
   lines.push('', bold('Permissions'))
   if (action.permissions.length === 0) lines.push('  none')
