@@ -47,7 +47,7 @@ function findOnPath(name: string): string | undefined {
   return (process.env.PATH ?? '').split(delimiter).map((dir) => join(dir, name)).find((file) => existsSync(file))
 }
 
-/** Runs a command to completion and returns what it printed. */
+/** Runs a command to completion and returns its exit status and output. */
 function runProcess(file: string, args: string[], options: {cwd: string; env: NodeJS.ProcessEnv}): CliResult {
   const result = spawnSync(file, args, {...options, encoding: 'utf8', timeout: 300_000})
   if (result.error) throw result.error
@@ -107,7 +107,7 @@ describe('npm package', function () {
     work?.cleanup()
   })
 
-  /** An environment with only node and the installed `idp` on PATH, and every folder idp writes to under `home`. */
+  /** Builds an environment with only node and the installed `idp` on PATH, and every folder idp writes to under `home`. */
   function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
     return {
       PATH: [dirname(process.execPath), join(prefix, 'bin')].join(delimiter),
@@ -120,17 +120,17 @@ describe('npm package', function () {
     }
   }
 
-  /** Runs the installed `idp` through its link in `<prefix>/bin`, in an empty folder unless told otherwise. */
+  /** Runs the installed `idp` through its link in `<prefix>/bin`, in an empty folder unless `cwd` is given. */
   function idp(args: string[], options: {cwd?: string; env?: Record<string, string>} = {}): CliResult {
     return runProcess(join(prefix, 'bin', 'idp'), args, {cwd: options.cwd ?? emptyDir, env: cleanEnv(options.env)})
   }
 
   describe('tarball', () => {
-    it('holds only the allowed top-level entries', () => {
+    it('contains only the allowed top-level entries', () => {
       assert.deepEqual(readdirSync(packed).sort(), TOP_LEVEL)
     })
 
-    it('holds the tracked files of each shipped folder', () => {
+    it('contains the tracked files of each shipped folder', () => {
       for (const folder of TRACKED_FOLDERS) {
         const tracked = runProcess('git', ['ls-files', '--', folder], {cwd: root, env: process.env})
         assert.equal(tracked.status, 0, tracked.stderr)
@@ -139,7 +139,7 @@ describe('npm package', function () {
       }
     })
 
-    it('holds the build that prepack ran', () => {
+    it('contains the build that prepack ran', () => {
       const dist = packedFiles.filter((file) => file.startsWith('dist/'))
       assert.ok(!dist.includes('dist/stale-build-output.js'), 'a file of an older build was packed')
       assert.ok(dist.includes('dist/cli.js'))
@@ -147,7 +147,7 @@ describe('npm package', function () {
       assert.deepEqual(dist, listFiles(join(root, 'dist'), 'dist/'))
     })
 
-    it('holds no tests, sources, source maps or oclif manifest', () => {
+    it('contains no tests, sources, source maps or oclif manifest', () => {
       assert.deepEqual(packedFiles.filter((file) => file.endsWith('.map')), [])
       assert.deepEqual(packedFiles.filter((file) => file.split('/').some((segment) => DEVELOPMENT_SEGMENTS.includes(segment))), [])
       assert.deepEqual(packedFiles.filter((file) => posix.basename(file) === 'oclif.manifest.json'), [])
