@@ -263,7 +263,7 @@ describe('npm package', function () {
       assert.deepEqual(result.stdout.split('\n'), ['complete -F _idp_autocomplete idp', 'db doctor', 'small medium large', ''])
     })
 
-    it('FC27: loads .idprc.ts without the TypeScript compiler', () => {
+    it('FC27: loads TypeScript configuration without the compiler', () => {
       const project = join(work.path, 'project-ts')
       mkdirSync(project)
       writeFileSync(join(project, 'package.json'), '{"name": "project", "type": "module"}\n')
@@ -271,6 +271,12 @@ describe('npm package', function () {
       const result = idp(['db', 'create', '--dry-run', '--yes', '--name', 'orders-db', '--json'], {cwd: project})
       assert.equal(result.status, 0, result.stderr)
       assert.equal(JSON.parse(result.stdout).inputs.team, 'payments')
+
+      // A CommonJS TypeScript file is never found by the search, but --config may name one.
+      writeFileSync(join(project, 'team.cts'), "const team: string = 'platform'\nmodule.exports = {user: {team}}\n")
+      const named = idp(['db', 'create', '--dry-run', '--yes', '--name', 'orders-db', '--json', '--config', 'team.cts'], {cwd: project})
+      assert.equal(named.status, 0, named.stderr)
+      assert.equal(JSON.parse(named.stdout).inputs.team, 'platform')
     })
 
     it('FC27: reports a syntax error in .idprc.ts with its position', () => {
