@@ -58,7 +58,7 @@ function runProcess(file: string, args: string[], options: {cwd: string; env: No
 // into an empty prefix, and runs the installed `idp` as a user would, with nothing from the
 // repository or the machine in its environment.
 describe('npm package', function () {
-  // One build, one pack and one install from npm's cache take a minute or more on a busy machine.
+  // One build, one pack and one install take far longer than a test's usual timeout.
   this.timeout(600_000)
 
   let work: TempDir
@@ -306,7 +306,7 @@ describe('npm package', function () {
       const [major, minor] = packageJson.engines.node.slice(2).split('.')
       assert.ok(readFileSync(join(root, 'README.md'), 'utf8').includes(`Node.js ${major}.${minor} or later`), 'README states another Node.js version than engines')
 
-      // A copy of the installed bin/run.js whose package.json asks for the next major version.
+      // A copy of the installed bin/run.js whose package.json requires the next major version.
       const newer = join(work.path, 'newer-engines')
       mkdirSync(join(newer, 'bin'), {recursive: true})
       copyFileSync(join(installed, 'bin', 'run.js'), join(newer, 'bin', 'run.js'))
