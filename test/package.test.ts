@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import {spawnSync} from 'node:child_process'
 import {copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync} from 'node:fs'
+import {createRequire, isBuiltin} from 'node:module'
 import {delimiter, dirname, join, posix} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
@@ -21,6 +22,23 @@ const TRACKED_FOLDERS = ['action-manifests', 'docs', 'policies', 'schemas']
 
 /** Path segments that mark files used only to develop idp. */
 const DEVELOPMENT_SEGMENTS = ['test', 'src', 'scripts', 'bench', 'node_modules', '.scratch', '.ci']
+
+/**
+ * Packages that the bundle names but never loads in an installed idp, with the reason. Every
+ * other package it names must resolve from the installed package.
+ */
+const UNLOADED_PACKAGES: Record<string, string> = {
+  typescript: "cosmiconfig's TypeScript loaders, which jiti replaces, and oclif's lookup of command sources, which is off",
+  'ts-node': "oclif's lookup of command sources, which is off",
+  chokidar: "nunjucks' watch option, which idp does not set",
+  pnpapi: 'oclif under Yarn Plug\'n\'Play only, inside a try block',
+}
+
+/**
+ * Matches a package that bundled code imports, requires or resolves by a literal name. The
+ * minified bundle writes `from"x"`, `import("x")`, `__require("x")` and `.resolve("x")`.
+ */
+const PACKAGE_REFERENCE = /(?:import\(|require\(|require\.resolve\(|\)\.resolve\(|\bfrom\s*)["']((?:@[a-z0-9][\w.-]*\/)?[a-z0-9][\w.-]*(?:\/[\w./-]*)?)["']/g
 
 /** Lists the files below a folder as POSIX paths relative to it, sorted. */
 function listFiles(dir: string, prefix = ''): string[] {
@@ -187,9 +205,31 @@ describe('npm package', function () {
 
   describe('installed globally', () => {
     it('installs no dev dependency', () => {
+      assert.deepEqual(readdirSync(join(prefix, 'lib', 'node_modules')), [packageJson.name])
       const installedPackages = listInstalledPackages(join(installed, 'node_modules'))
       assert.ok(installedPackages.includes('@oclif/plugin-autocomplete'), 'the runtime dependencies are installed')
       assert.deepEqual(Object.keys(packageJson.devDependencies).filter((name) => installedPackages.includes(name)), [])
+    })
+
+    it('resolves every package the bundle loads', () => {
+      const dist = join(installed, 'dist')
+      const resolveFromDist = createRequire(join(dist, 'cli.js')).resolve
+      const referenced = new Set<string>()
+      for (const file of readdirSync(dist).filter((name) => name.endsWith('.js'))) {
+        for (const [, specifier] of readFileSync(join(dist, file), 'utf8').matchAll(PACKAGE_REFERENCE)) referenced.add(specifier)
+      }
+
+      const packages = [...referenced].filter((specifier) => !specifier.startsWith('node:') && !isBuiltin(specifier))
+      assert.ok(packages.includes('@oclif/plugin-autocomplete'), 'the pattern finds the packages the bundle loads')
+      const unresolved = packages.filter((specifier) => {
+        try {
+          resolveFromDist(specifier)
+          return false
+        } catch {
+          return true
+        }
+      })
+      assert.deepEqual(unresolved.filter((specifier) => !(specifier in UNLOADED_PACKAGES)), [])
     })
 
     it('prints the version from package.json', () => {
