@@ -1,4 +1,4 @@
-import {execute} from '@oclif/core'
+import {execute, settings} from '@oclif/core'
 
 /**
  * Entry point of the bundle. `bin/run.js` imports this module, and package.json points oclif at
@@ -12,5 +12,9 @@ export {default as topicUnderJson} from './hooks/topic-json.js'
 
 /** Runs the command line. `bin` is the URL of `bin/run.js`, from which oclif finds package.json. */
 export async function run(bin: string): Promise<void> {
+  // Under NODE_ENV=development or test, oclif would look for TypeScript sources of the commands
+  // and warn when the TypeScript compiler is missing, as it is in an installed package. The
+  // commands always come from the bundle, so there is nothing to look for.
+  settings.enableAutoTranspile = false
   await execute({dir: bin})
 }

@@ -145,6 +145,7 @@ async function createExplorer(cwd: string) {
         '.cjs': javaScriptLoader(defaultLoaders['.cjs']),
         '.ts': loadTypeScript,
         '.mts': loadTypeScript,
+        '.cts': loadTypeScript,
       },
       cache: false,
     })
