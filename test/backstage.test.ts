@@ -153,6 +153,54 @@ ${PUBLISH}`
       assert.deepEqual(await resolve({name: 'svc', kind: 'api', environment: 'production', approver: 'bob'}), {name: 'svc', kind: 'api', port: 8080, environment: 'production', approver: 'bob', internal: 'x'})
     })
 
+    // FC01: each branch's default applies while its branch holds, whichever branch came last.
+    const ENGINES = `apiVersion: scaffolder.backstage.io/v1beta3
+kind: Template
+metadata: {name: engines}
+spec:
+  parameters:
+    - title: Database
+      required: [name, engine]
+      properties:
+        name: {type: string}
+        engine: {type: string, enum: [postgres, mysql], default: postgres}
+        replica: {type: boolean, title: Replica, default: false}
+      dependencies:
+        engine:
+          oneOf:
+            - properties:
+                engine: {const: postgres}
+                port: {type: integer, title: Port, default: 5432}
+            - properties:
+                engine: {const: mysql}
+                port: {type: integer, title: Port, default: 3306}
+        replica:
+          oneOf:
+            - properties:
+                replica: {const: true}
+                replicaCount: {type: integer, title: Replica count, default: 1}
+  steps:
+${PUBLISH}`
+    const resolveEngines = async (flags: Record<string, unknown>) => resolveInputs({manifest: (await load(ENGINES)).manifest, flags, user: {}})
+
+    it('FC01 takes the default of the branch that holds: 3306 for mysql, 5432 for postgres and by default', async () => {
+      assert.equal((await resolveEngines({name: 'db', engine: 'mysql'})).port, 3306)
+      assert.equal((await resolveEngines({name: 'db', engine: 'postgres'})).port, 5432)
+      assert.deepEqual(await resolveEngines({name: 'db'}), {name: 'db', engine: 'postgres', replica: false, port: 5432})
+      assert.equal((await resolveEngines({name: 'db', engine: 'mysql', port: 5432})).port, 5432)
+      const {manifest} = await load(ENGINES)
+      assert.equal(manifest.spec.inputs.properties.port.default, undefined)
+      assert.equal(manifest.spec.inputs.properties.port.description, 'Default: 5432 when engine is "postgres", 3306 when engine is "mysql".')
+    })
+
+    it('FC02 rejects a value for a switched-off input instead of passing it on', async () => {
+      assert.deepEqual(await resolveEngines({name: 'db', replica: true}), {name: 'db', engine: 'postgres', replica: true, port: 5432, replicaCount: 1})
+      const error = await rejection(resolveEngines({name: 'db', replica: false, replicaCount: 3}))
+      assert.equal(error.code, 'INPUT_INVALID')
+      assert.equal(error.exitCode, 2)
+      assert.deepEqual(error.problems?.map((problem) => [problem.path, problem.message]), [['--replica-count', 'Replica count applies only when Replica is true']])
+    })
+
     it('rejects a conditional input given where it does not apply', async () => {
       const error = await rejection(resolve({name: 'svc', kind: 'worker', queue: 'jobs', port: 9000}))
       assert.equal(error.code, 'INPUT_INVALID')

@@ -114,7 +114,7 @@ export async function resolveInputs(options: ResolveInputsOptions): Promise<Reco
   for (const definition of pending) {
     const form = definition.schema.form
     if (form?.condition && !form.condition.holds(resolved)) continue
-    const fallback = options.defaults && definition.name in options.defaults ? options.defaults[definition.name] : defaultOf(definition.schema, options.user)
+    const fallback = options.defaults && definition.name in options.defaults ? options.defaults[definition.name] : (form?.defaultFor?.(resolved) ?? defaultOf(definition.schema, options.user))
     // A default taken from configuration is data from a file like any values file, so it is
     // checked the same way before it can reach a template or a pull request.
     const defaultProblem = fallback === undefined ? undefined : validateInput(definition.schema, fallback)

@@ -43,6 +43,8 @@ export interface InputForm {
   hidden?: boolean
   /** A condition on the values resolved so far: the input applies only when it is true, and may then be required. */
   condition?: {holds(answers: Record<string, unknown>): boolean; required: boolean; describe: string}
+  /** The default of the conditional branch that holds for the values resolved so far, if any. */
+  defaultFor?(answers: Record<string, unknown>): unknown
 }
 
 /** The pull request of a request: the publish step's settings, rendered. */

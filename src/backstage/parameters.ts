@@ -71,6 +71,10 @@ export function checkParameters(parameters: unknown, add: Add): {properties: Rec
   const properties: Record<string, InputSchema> = {}
   const required: string[] = []
   const conditions: Record<string, PageCondition> = {}
+  // Defaults given inside conditional branches, such as port 5432 for postgres and 3306 for
+  // mysql (FC01): each applies only while its branch's condition holds.
+  const branchDefaults: Record<string, Array<{condition: PageCondition; value: unknown}>> = {}
+  const pageDefaults: Record<string, unknown> = {}
   for (const [index, page] of pages.entries()) {
     const pagePath = Array.isArray(parameters) ? [...basePath, index] : ['spec', 'parameters']
     if (!page || typeof page !== 'object') {
@@ -92,7 +96,8 @@ export function checkParameters(parameters: unknown, add: Add): {properties: Rec
         properties[name] = {...properties[name], ...input}
         const existing = conditions[name]
         if (existing?.values && condition?.values && existing.input === condition.input && !existing.negate && !condition.negate) {
-          existing.values = [...existing.values, ...condition.values]
+          // A new object: the branch's own condition still decides its default.
+          conditions[name] = {...existing, values: [...existing.values, ...condition.values]}
         }
 
         return
@@ -102,10 +107,18 @@ export function checkParameters(parameters: unknown, add: Add): {properties: Rec
       if (condition) conditions[name] = condition
     }
 
-    for (const [name, schema] of Object.entries((page.properties ?? {}) as Record<string, Record<string, unknown>>)) addProperty(name, schema, [...pagePath, 'properties', name])
+    for (const [name, schema] of Object.entries((page.properties ?? {}) as Record<string, Record<string, unknown>>)) {
+      addProperty(name, schema, [...pagePath, 'properties', name])
+      if (schema && typeof schema === 'object' && 'default' in schema) pageDefaults[name] = schema.default
+    }
+
     for (const name of Array.isArray(page.required) ? page.required : []) if (!required.includes(name)) required.push(String(name))
     for (const branch of conditionsOf(page, pagePath, add)) {
-      for (const [name, schema] of Object.entries(branch.properties)) addProperty(name, schema, branch.path(name), name in (page.properties ?? {}) ? undefined : branch.condition)
+      for (const [name, schema] of Object.entries(branch.properties)) {
+        addProperty(name, schema, branch.path(name), name in (page.properties ?? {}) ? undefined : branch.condition)
+        if (schema && typeof schema === 'object' && 'default' in schema && schema.default !== '') (branchDefaults[name] ??= []).push({condition: branch.condition, value: schema.default})
+      }
+
       for (const name of branch.required) {
         if (!(name in (page.properties ?? {}))) conditions[name] = {...(conditions[name] ?? branch.condition), required: true}
       }
@@ -120,6 +133,17 @@ export function checkParameters(parameters: unknown, add: Add): {properties: Rec
     const input = properties[name]
     if (!input) continue
     input.form = {...input.form, condition: {holds: (answers) => conditionHolds(condition, answers), required: condition.required ?? false, describe: describeCondition(condition, properties)}}
+  }
+
+  for (const [name, entries] of Object.entries(branchDefaults)) {
+    const input = properties[name]
+    if (!input) continue
+    // The merged property holds the last branch's default; only the page's own may stay.
+    if (name in pageDefaults && pageDefaults[name] !== '') input.default = pageDefaults[name]
+    else delete input.default
+    const when = entries.map(({condition, value}) => `${JSON.stringify(value)} when ${describeCondition(condition, properties)}`).join(', ')
+    input.description = [input.description, `Default: ${when}.`].filter(Boolean).join(' ')
+    input.form = {...input.form, defaultFor: (answers) => entries.find(({condition}) => conditionHolds(condition, answers))?.value}
   }
 
   return {properties, required: required.filter((name) => !(name in conditions)), conditions}
