@@ -97,7 +97,7 @@ describe('example infrastructure repository', () => {
       assert.deepEqual(Object.keys(gate.on), ['pull_request_target', 'workflow_run'])
       assert.deepEqual(gate.on.workflow_run, {workflows: [review.name], types: ['completed']})
       assert.deepEqual(Object.keys(review.on), ['pull_request_review'])
-      // The review workflow comes from the pull request, so it gets no token rights at all.
+      // The review workflow comes from the pull request, so its token gets no permissions.
       assert.deepEqual(review.permissions, {})
       assert.equal(gate.concurrency?.['cancel-in-progress'], true)
 
@@ -154,7 +154,7 @@ describe('example infrastructure repository', () => {
     })
 
     it('keeps the decisions of the bundled example', () => {
-      // The example adds an escalation group; the outcome of each bundled test case must not change.
+      // The example adds an escalation group, but every bundled test case must still pass against it.
       const bundledCases = readFileSync(new URL('../policies/approval-policy.tests.yaml', import.meta.url), 'utf8')
       dir.write('infrastructure/bundled.tests.yaml', bundledCases.replace(/^kind: ApprovalPolicyTests$/m, 'kind: ApprovalPolicyTests\npolicy: .idp/approval-policy.yaml'))
       const result = runCli(['policy', 'test', 'bundled.tests.yaml'], {cwd: join(dir.path, 'infrastructure'), env: sandboxEnv(join(dir.path, 'home'))})
