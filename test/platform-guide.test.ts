@@ -14,10 +14,10 @@ const guidePath = join(root, 'docs', 'platform-guide.md')
 
 const TOKEN = 'ghp_platformguide0123456789'
 
-// A command that should exit with another code than 0 says so in a trailing comment: `# exit 3`.
+// A command expected to exit with another code than 0 states the code in a trailing comment: `# exit 3`.
 const DOCUMENTED_EXIT = /#\s*exit (\d+)\b/
 
-/** A shell command of the guide, or a file that the guide tells the reader to write or extend. */
+/** A step of the guide: a shell command, or a file that the reader writes or appends to. */
 type GuideStep =
   | {kind: 'command'; line: string; exitCode: number}
   | {kind: 'file'; path: string; content: string; append: boolean; intro: string}
@@ -28,7 +28,7 @@ type GuideStep =
  */
 function readGuide(markdown: string): GuideStep[] {
   const steps: GuideStep[] = []
-  // A fenced block: its info string (language and attributes), its text, and the prose before it.
+  // A fenced code block: its language, the rest of its info string, and its text.
   const fence = /^```(\S*)([^\n]*)\n([\s\S]*?)^```$/gm
   let proseStart = 0
   for (const match of markdown.matchAll(fence)) {
@@ -108,8 +108,8 @@ describe('platform guide', function () {
     dir.write('bin/idp', `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} ${JSON.stringify(binPath)} "$@"\n`, 0o755)
 
     // GitHub's git side: one empty bare repository per repository the guide pushes to. git
-    // reads https://github.com/ as this folder, and any other remote URL fails before it
-    // connects, so nothing leaves the machine.
+    // reads https://github.com/ as this folder, and git refuses every network protocol, so a
+    // remote URL that is not rewritten fails before it connects.
     const remotes = join(dir.path, 'github')
     for (const name of ['platform-catalog', 'infrastructure']) git(dir.path, ['init', '--quiet', '--bare', '--initial-branch=main', join(remotes, 'acme', `${name}.git`)])
     const home = join(dir.path, 'home')
@@ -180,7 +180,7 @@ async function runStep(line: string, cwd: string, env: NodeJS.ProcessEnv): Promi
 /**
  * Copies the main branch of each bare repository that the guide pushed to into the GitHub test
  * server, as a push to GitHub would: the first push creates the repository, later ones add a
- * commit. `pushed` holds the commit each repository had at its last copy.
+ * commit. `pushed` maps each repository to the commit of its last copy.
  */
 function syncPushes(remotes: string, server: GitHubTestServer, pushed: Map<string, string>): void {
   for (const owner of readdirSync(remotes)) {
