@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import {join} from 'node:path'
 
 import {runCliAsync, sandboxEnv} from './support/cli.js'
+import {exampleRepositoryFiles} from './support/example-repository.js'
 import {GitHubTestServer} from './support/github-server.js'
 import {tempDir, type TempDir} from './support/temp.js'
 
@@ -66,7 +67,7 @@ describe('Backstage templates delivered to GitHub', () => {
 
   beforeEach(async () => {
     server = await GitHubTestServer.start()
-    server.createRepository({owner: 'acme', name: 'infrastructure', files: {'README.md': '# Infrastructure\n'}})
+    server.createRepository({owner: 'acme', name: 'infrastructure', files: await exampleRepositoryFiles()})
     for (const team of ['team-leads', 'finance', 'security']) server.addTeam('acme', team)
     dir = tempDir('backstage-github')
     dir.write('catalog/provision-postgresql-database.yaml', POSTGRES_TEMPLATE)

@@ -3,6 +3,7 @@ import {existsSync} from 'node:fs'
 import {join} from 'node:path'
 
 import {git, runCli, runCliAsync, sandboxEnv} from './support/cli.js'
+import {exampleRepositoryFiles} from './support/example-repository.js'
 import {GitHubTestServer} from './support/github-server.js'
 import {tempDir, type TempDir} from './support/temp.js'
 
@@ -171,7 +172,7 @@ describe('bundled actions to GitHub', () => {
 
   beforeEach(async () => {
     server = await GitHubTestServer.start()
-    server.createRepository({owner: 'acme', name: 'infrastructure', files: {'README.md': '# Infrastructure\n'}})
+    server.createRepository({owner: 'acme', name: 'infrastructure', files: await exampleRepositoryFiles()})
     server.addToken(TOKEN, {login: 'ada'})
     for (const team of ['team-leads', 'finance', 'security']) server.addTeam('acme', team)
     dir = tempDir('bundled-github')

@@ -4,6 +4,7 @@ import {readFileSync, readdirSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 
 import {TERMINAL_CONTROL, binPath, runCliAsync, sandboxEnv} from './support/cli.js'
+import {exampleRepositoryFiles} from './support/example-repository.js'
 import {GitHubTestServer} from './support/github-server.js'
 import {tempDir, type TempDir} from './support/temp.js'
 
@@ -524,7 +525,7 @@ describe('idp with GitHub Enterprise Server', () => {
 
   beforeEach(async () => {
     server = await GitHubTestServer.start({pathPrefix: '/api/v3'})
-    server.createRepository({owner: 'acme', name: 'infrastructure', files: {'README.md': '# Infrastructure\n'}})
+    server.createRepository({owner: 'acme', name: 'infrastructure', files: await exampleRepositoryFiles()})
     dir = tempDir('cli-ghes')
     dir.write('work/.git/HEAD', '')
     dir.write('work/.idprc.yaml', `target:\n  github:\n    repository: ${REPOSITORY}\n`)

@@ -6,6 +6,7 @@ import {fileURLToPath} from 'node:url'
 import {Config} from '@oclif/core'
 
 import {binPath, resultOf, runCli, runCliAsync, sandboxEnv, type CliResult} from './support/cli.js'
+import {exampleRepositoryFiles} from './support/example-repository.js'
 import {GitHubTestServer} from './support/github-server.js'
 import {tempDir, type TempDir} from './support/temp.js'
 
@@ -110,7 +111,7 @@ describe('examples in the help', function () {
     server = await GitHubTestServer.start()
     // The database that the `idp db delete` examples delete.
     const existingDatabase = {'databases/dev/legacy-db/main.tf': 'module "database" {}\n'}
-    server.createRepository({owner: 'acme', name: 'infrastructure', files: {'README.md': '# Infrastructure\n', '.idp/approval-policy.yaml': bundledPolicy, ...existingDatabase}})
+    server.createRepository({owner: 'acme', name: 'infrastructure', files: await exampleRepositoryFiles(existingDatabase)})
     for (const team of ['team-leads', 'finance', 'security']) server.addTeam('acme', team)
     server.addTeamMember('acme', 'team-leads', 'lead')
     server.addToken(REQUESTER_TOKEN, {login: 'octocat'})

@@ -1,10 +1,11 @@
 import {join} from 'node:path'
 
 import {runCliAsync, sandboxEnv, type CliResult} from './cli.js'
+import {exampleRepositoryFiles} from './example-repository.js'
 import {GitHubTestServer} from './github-server.js'
 import {tempDir, type TempDir} from './temp.js'
 
-/** A GitHub test server with acme/infrastructure, and a working folder configured to use it. */
+/** A GitHub test server with acme/infrastructure, seeded from examples/infrastructure, and a working folder configured to use it. */
 export interface GitHubSandbox {
   server: GitHubTestServer
   dir: TempDir
@@ -20,7 +21,7 @@ export interface GitHubSandbox {
  */
 export async function startGitHubSandbox(prefix: string, extraEnv: Record<string, string> = {}): Promise<GitHubSandbox> {
   const server = await GitHubTestServer.start()
-  server.createRepository({owner: 'acme', name: 'infrastructure', files: {'README.md': '# Infrastructure\n'}})
+  server.createRepository({owner: 'acme', name: 'infrastructure', files: await exampleRepositoryFiles()})
   const dir = tempDir(prefix)
   dir.write('work/.git/HEAD', '')
   dir.write('work/.idprc.yaml', 'target:\n  github:\n    repository: acme/infrastructure\n')
