@@ -149,7 +149,7 @@ describe('example infrastructure repository', () => {
       const result = runCli(['policy', 'test', '--require-coverage'], {cwd: join(dir.path, 'infrastructure'), env: sandboxEnv(join(dir.path, 'home'))})
       assert.equal(result.status, 0, result.stdout + result.stderr)
       assert.match(result.stdout, /^\.idp\/approval-policy\.tests\.yaml \(policy \.idp\/approval-policy\.yaml\)$/m)
-      assert.match(result.stdout, /^9 passed, 0 failed$/m)
+      assert.match(result.stdout, /^10 passed, 0 failed$/m)
       assert.doesNotMatch(result.stdout, /no case matches/)
     })
 
