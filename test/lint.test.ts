@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict'
+import {readFileSync} from 'node:fs'
 import {join} from 'node:path'
 
 import {bundledCatalogDir, listManifestFiles} from '../src/actions/catalog.js'
@@ -195,6 +196,43 @@ describe('actions validate', () => {
     assert.match(result.findings[0].message, /write it as "\^\[a-z\]\[a-z0-9-\]\*\$"$/)
     assert.equal(result.errors, 0)
     assert.equal(result.warnings, 1)
+  })
+
+  it('reports a Backstage template that idp cannot run, at the line of the cause', async () => {
+    const template = (apiVersion: string, action: string) => `apiVersion: ${apiVersion}
+kind: Template
+metadata:
+  name: service
+spec:
+  steps:
+    - id: fetch
+      action: ${action}
+      input: {url: ./skeleton}
+    - id: publish
+      action: publish:github:pull-request
+      input: {repoUrl: 'github.com?owner=acme&repo=infrastructure', branchName: service, title: Service}
+`
+    const unsupported = await findingsOf(dir.write('service.yaml', template('scaffolder.backstage.io/v1beta3', 'fetch:cookiecutter')))
+    assert.deepEqual(unsupported.map(summary), ['8:7 template error'])
+    assert.match(unsupported[0].message, /^unsupported action fetch:cookiecutter; supported: fetch:template, /)
+
+    const old = await findingsOf(dir.write('old.yaml', template('scaffolder.backstage.io/v1beta2', 'fetch:template')))
+    assert.deepEqual(old.map(summary), ['1:1 template error'])
+    assert.match(old[0].message, /^scaffolder\.backstage\.io\/v1beta2 is not supported: idp runs scaffolder\.backstage\.io\/v1beta3 templates/)
+  })
+
+  it('reports an action name or command words that another file, or the bundled catalog, declares', async () => {
+    const first = writeManifest()
+    const second = dir.write('copy.yaml', readFileSync(first, 'utf8').replace('command: cache create', 'command: db create'))
+    const findings = (await lintManifests([first, second])).findings
+    assert.deepEqual(
+      findings.map((finding) => [finding.file, finding.path, finding.rule, finding.message]),
+      [
+        [first, 'metadata.name', 'duplicate', `action name cache-create is also declared by ${second}`],
+        [second, 'metadata.name', 'duplicate', `action name cache-create is also declared by ${first}`],
+        [second, 'spec.command', 'duplicate', `command \`idp db create\` is also declared by ${join(bundledCatalogDir, 'db-create.yaml')}`],
+      ],
+    )
   })
 
   it('reports every finding of a file at once', async () => {

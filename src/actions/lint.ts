@@ -23,6 +23,8 @@ export type LintRule =
   | 'hyphenated-name'
   | 'render-failed'
   | 'unanchored-pattern'
+  | 'template'
+  | 'duplicate'
 
 /** One problem found by `idp actions validate`, located in the manifest or a template file. */
 export interface LintFinding extends Problem {
@@ -39,12 +41,39 @@ export interface LintResult {
   warnings: number
 }
 
-/** Checks every manifest file and reports all findings, in file order. */
+/**
+ * Checks every manifest file and reports all findings, in file order, then the action names and
+ * command words that two files declare, among them or with the bundled catalog.
+ */
 export async function lintManifests(files: string[]): Promise<LintResult> {
   const findings: LintFinding[] = []
   for (const file of files) findings.push(...(await lintManifest(resolve(file))))
+  findings.push(...(await duplicateFindings(files.map((file) => resolve(file)))))
   const errors = findings.filter((finding) => finding.severity === 'error').length
   return {files: files.map((file) => resolve(file)), findings, errors, warnings: findings.length - errors}
+}
+
+/**
+ * Reports each checked file that declares an action name or command words that another file
+ * declares too, since the catalog refuses to run either (CATALOG_DUPLICATE). The bundled
+ * actions take part, as they are in every user's catalog.
+ */
+async function duplicateFindings(files: string[]): Promise<LintFinding[]> {
+  const {bundledCatalogDir, duplicateError, findDuplicates, listManifestFiles, summarize} = await import('./catalog.js')
+  const bundled = listManifestFiles([bundledCatalogDir]).filter((file) => !files.includes(file))
+  const entries = [...files, ...bundled].flatMap((file) => {
+    try {
+      return [summarize(file)].filter((entry) => entry !== undefined)
+    } catch {
+      // A file that cannot be summarized has findings of its own already.
+      return []
+    }
+  })
+  const duplicates = findDuplicates(entries)
+  if (duplicates.length === 0) return []
+  return duplicateError(duplicates)
+    .problems.filter((problem) => files.includes(problem.file!))
+    .map((problem) => ({...problem, file: problem.file!, severity: 'error', rule: 'duplicate'}))
 }
 
 async function lintManifest(file: string): Promise<LintFinding[]> {
@@ -58,6 +87,8 @@ async function lintManifest(file: string): Promise<LintFinding[]> {
     return error.problems.map((problem) => ({...problem, file, severity: 'error', rule}))
   }
 
+  if ((source.value as {kind?: unknown} | null)?.kind === 'Template') return lintTemplate(source, file)
+
   const {schema, semantic} = manifestProblems(source)
   const findings: LintFinding[] = [...schema.map((problem) => asError(problem, file, 'schema'))]
   if (schema.length > 0) return findings
@@ -69,6 +100,22 @@ async function lintManifest(file: string): Promise<LintFinding[]> {
   findings.push(...checkManifestStrings(source))
   findings.push(...(await checkTemplateFiles(loaded)))
   return withoutDuplicates(findings)
+}
+
+/**
+ * Checks a Backstage template as `idp run` loads it: its version, fields, parameters, step
+ * actions and their inputs, and the `${{ }}` expressions of the steps.
+ */
+async function lintTemplate(source: YamlSource, file: string): Promise<LintFinding[]> {
+  const {loadBackstageTemplate} = await import('../backstage/template.js')
+  try {
+    await loadBackstageTemplate(source)
+    return []
+  } catch (error) {
+    if (!(error instanceof IdpError)) throw error
+    if (error.problems.length === 0) return [{file, severity: 'error', rule: 'template', message: error.message}]
+    return error.problems.map((problem) => asError(problem, file, 'template'))
+  }
 }
 
 function asError(problem: Problem, file: string, rule: LintRule): LintFinding {

@@ -6,8 +6,8 @@ import {bundledCatalogDir, listManifestFiles} from '../actions/catalog.js'
 
 /**
  * Lists the manifests `idp actions validate` checks. A file given by path is always checked. A
- * folder, or the catalog when no path is given, contributes its YAML files, except those of
- * another kind (Backstage templates, policies), which the catalog skips too.
+ * folder, or the catalog when no path is given, contributes its action manifests and Backstage
+ * templates, but not its YAML files of other kinds (policies and their tests).
  */
 export async function manifestFilesOf(paths: string[], configFile: string | undefined): Promise<string[]> {
   if (paths.length === 0) {
@@ -31,7 +31,7 @@ function isDirectory(path: string): boolean {
 function isOtherKind(file: string): boolean {
   try {
     const document = load(readFileSync(file, 'utf8')) as {kind?: unknown} | null
-    return typeof document?.kind === 'string' && document.kind !== 'Action'
+    return typeof document?.kind === 'string' && document.kind !== 'Action' && document.kind !== 'Template'
   } catch {
     // An unreadable or invalid file is checked, so that its problem is reported.
     return false
