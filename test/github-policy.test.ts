@@ -380,6 +380,32 @@ describe('the approval policy on GitHub pull requests', () => {
       assert.equal(server.commentsOf('acme', 'infrastructure', 1).length, 2)
     })
 
+    it('escalates once with a GitHub App installation token, which names its bot in IDP_BOT_LOGIN', async () => {
+      const APP_TOKEN = 'ghs_appinstallation0123456789'
+      server.addToken(APP_TOKEN, {login: 'idp-gate[bot]', installation: true})
+      await submit('production', 'small')
+      server.setPullRequestCreatedAt('acme', 'infrastructure', 1, new Date(Date.now() - 5 * 3600 * 1000))
+      const asApp = (extra: Record<string, string> = {}) => as(APP_TOKEN, ['approvals', 'escalate', '--repository', 'acme/infrastructure', '--json'], extra)
+
+      const refused = await asApp()
+      assert.equal(refused.status, 2, refused.stderr)
+      const {error} = JSON.parse(refused.stdout) as {error: {code: string; hint: string}}
+      assert.equal(error.code, 'BOT_LOGIN_REQUIRED')
+      assert.match(error.hint, /^A GitHub App installation token cannot read GET \/user\. Set IDP_BOT_LOGIN /)
+      assert.deepEqual(server.commentsOf('acme', 'infrastructure', 1), [])
+
+      for (const expected of ['escalated', 'already_escalated']) {
+        const result = await asApp({IDP_BOT_LOGIN: 'idp-gate[bot]'})
+        assert.equal(result.status, 0, result.stderr)
+        const document = JSON.parse(result.stdout) as {checks: Array<{group: string; result: string}>}
+        assert.deepEqual(document.checks.map((check) => [check.group, check.result]), [['team-leads', expected]])
+      }
+
+      assert.deepEqual(server.commentsOf('acme', 'infrastructure', 1).map((comment) => comment.user), ['idp-gate[bot]'])
+      assert.doesNotMatch(refused.stdout + refused.stderr, /ghs_/)
+      server.assertNoViolations()
+    })
+
     it("ignores an escalation marker that someone else wrote", async () => {
       await submit('production', 'small')
       server.setPullRequestCreatedAt('acme', 'infrastructure', 1, new Date(Date.now() - 5 * 3600 * 1000))

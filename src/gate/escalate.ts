@@ -1,4 +1,5 @@
 import {formatMinutes} from '../durations.js'
+import {ExitCode, IdpError} from '../errors.js'
 import {durationMinutes} from '../policy/requirements.js'
 import {type GateContext, judgePullRequest, type Judgement} from './judge.js'
 import {readRecordedRequest} from './recorded-request.js'
@@ -28,6 +29,11 @@ export interface EscalationCheck {
 export interface EscalateOptions {
   now: Date
   dryRun: boolean
+  /**
+   * The login of the token's account, for a token that cannot read it: a GitHub App's bot
+   * account, such as `idp-gate[bot]` (IDP_BOT_LOGIN).
+   */
+  botLogin?: string
   /** Called after each escalation, for notifications; its failures are the caller's to report. */
   onEscalated?: (check: EscalationCheck, judgement: Judgement) => Promise<void>
 }
@@ -41,21 +47,38 @@ export interface EscalateOptions {
  */
 export async function escalatePullRequests(context: GateContext, options: EscalateOptions): Promise<EscalationReport> {
   const [owner, repo] = context.repository.split('/')
-  const [pulls, {data: viewer}] = await Promise.all([
+  const [pulls, viewer] = await Promise.all([
     context.client.paginate(context.client.rest.pulls.list, {owner, repo, state: 'open', per_page: 100}),
-    context.client.rest.users.getAuthenticated(),
+    options.botLogin ?? ownLogin(context),
   ])
   const report: EscalationReport = {checks: [], failures: []}
   for (const pull of pulls) {
     if (readRecordedRequest(pull.body).kind !== 'request') continue
     try {
-      report.checks.push(...(await escalatePullRequest(context, pull.number, viewer.login, options)))
+      report.checks.push(...(await escalatePullRequest(context, pull.number, viewer, options)))
     } catch (error) {
       report.failures.push({pullRequest: pull.number, message: (error as Error).message.split('\n')[0]})
     }
   }
 
   return report
+}
+
+/**
+ * Reads the login of the token's account, which wrote the escalation comments of earlier runs.
+ * GitHub answers 403 for a GitHub App installation token, which then needs IDP_BOT_LOGIN.
+ */
+async function ownLogin(context: GateContext): Promise<string> {
+  try {
+    return (await context.client.rest.users.getAuthenticated()).data.login
+  } catch (error) {
+    if ((error as {status?: number}).status !== 403) throw error
+    throw new IdpError('The token cannot read its own account, so idp cannot tell which escalation comments it wrote', {
+      code: 'BOT_LOGIN_REQUIRED',
+      exitCode: ExitCode.usage,
+      hint: "A GitHub App installation token cannot read GET /user. Set IDP_BOT_LOGIN to the App's bot account, such as idp-gate[bot]: actions/create-github-app-token gives the App's slug as its app-slug output.",
+    })
+  }
 }
 
 /** Result of `escalatePullRequests`: the checked requirements, and the pull requests it could not handle. */

@@ -87,6 +87,8 @@ export interface EndpointRequest {
   body: unknown
   /** Account of the request's token. */
   user: Account
+  /** True for a GitHub App installation token. */
+  installation: boolean
   /** Base URL of the request path, for `Link` headers, such as `http://127.0.0.1:1234/repos/o/r/pulls`. */
   url: string
 }
@@ -682,6 +684,7 @@ const pullEndpoints: Record<string, Endpoint> = {
 
 const accountEndpoints: Record<string, Endpoint> = {
   'users/get-authenticated'(context, request) {
+    if (request.installation) throw new ApiError(403, 'Resource not accessible by integration')
     const owned = context.repositoriesOwnedBy(request.user.login)
     return {status: 200, body: authenticatedUserPayload(context.payloads, request.user, owned)}
   },

@@ -90,6 +90,11 @@ export interface TokenOptions {
   login: string
   /** OAuth scopes, sent back in the `x-oauth-scopes` header when given. */
   scopes?: string[]
+  /**
+   * A GitHub App installation token, which acts as the App's bot account (`login` such as
+   * `idp-gate[bot]`): GitHub answers `GET /user` with 403 for it.
+   */
+  installation?: boolean
 }
 
 /** Entry of `requests`, in arrival order. */
@@ -241,6 +246,7 @@ interface PendingFault {
 interface TokenState {
   login: string
   scopes: string[] | undefined
+  installation?: boolean
 }
 
 function normalizePrefix(prefix: string | undefined): string {
@@ -507,7 +513,7 @@ export class GitHubTestServer {
    */
   addToken(token: string, options: TokenOptions): void {
     this.account(options.login, 'User')
-    this.tokens.set(token, {login: options.login, scopes: options.scopes})
+    this.tokens.set(token, {login: options.login, scopes: options.scopes, installation: options.installation})
   }
 
   /** Makes the next `times` requests that match `fault` get its response, or lose their connection with `drop`. */
@@ -772,6 +778,7 @@ export class GitHubTestServer {
         query: target.query,
         body,
         user,
+        installation: authorization.token?.installation ?? false,
         url: `${this.url}${path}`,
       })
     } catch (error) {

@@ -48,6 +48,7 @@ export default class ApprovalsEscalate extends IdpCommand {
     const {checks, failures} = await escalatePullRequests(context, {
       now,
       dryRun: flags['dry-run'],
+      botLogin: env.IDP_BOT_LOGIN || undefined,
       onEscalated: async (check, judgement) => {
         warnings.push(...(await notifyEscalation(check, judgement, env)).warnings)
       },
