@@ -59,7 +59,7 @@ const summarySizeAtStart = env.GITHUB_STEP_SUMMARY ? sizeOf(env.GITHUB_STEP_SUMM
 await main()
 
 async function main() {
-  // Masked first, so that no later line of the log can show it, whatever fails next.
+  // Masked before anything else, so that the runner hides it in every later log line, whatever fails.
   const token = env.INPUT_TOKEN ?? ''
   maskSecret(token)
   const commandName = (env.INPUT_COMMAND ?? '').trim()
@@ -323,7 +323,8 @@ function writeOutputs(result, token) {
 
 /**
  * Appends the step's own summary, when it has one, to the job summary. A judgement has none,
- * because idp appended it; if idp wrote nothing, as when it stopped early, the step says so.
+ * because idp appended it. If idp wrote nothing, as when it stopped early, the step writes an
+ * error summary instead.
  * @param {StepResult} result
  * @param {string} token
  */
@@ -336,23 +337,23 @@ function writeSummary(result, token) {
 }
 
 /**
- * Appends text to the file that a GitHub variable names. A missing variable or a write that
- * fails is a warning: the step's result is still its exit code.
+ * Appends text to the file that a GitHub variable names. A missing variable is noted in the log
+ * and a failed write is a warning, because the step's result is its exit code.
  * @param {string | undefined} path
  * @param {string} variable
- * @param {string} what
+ * @param {string} contents what the text is, for the messages
  * @param {string} text
  */
-function appendToFile(path, variable, what, text) {
+function appendToFile(path, variable, contents, text) {
   if (!path) {
-    console.log(`${variable} is not set, so ${what} were not written. Outside GitHub Actions this is expected.`)
+    console.log(`${variable} is not set, so ${contents} were not written. Outside GitHub Actions this is expected.`)
     return
   }
 
   try {
     appendFileSync(path, text)
   } catch (error) {
-    console.log(`::warning::${escapeCommandData(`Writing ${what} to ${variable} failed: ${/** @type {Error} */ (error).message}`)}`)
+    console.log(`::warning::${escapeCommandData(`Writing ${contents} to ${variable} failed: ${/** @type {Error} */ (error).message}`)}`)
   }
 }
 

@@ -69,13 +69,13 @@ const RUNNER_VARIABLES = ['GITHUB_OUTPUT', 'GITHUB_STEP_SUMMARY']
  * Returns the env of the step that runs the script, with the expressions evaluated as the
  * runner would: `${{ inputs.x }}` is the input given, else its default.
  */
-function stepEnv(given: Record<string, string>, githubToken: string): Record<string, string> {
+function stepEnv(inputValues: Record<string, string>, githubToken: string): Record<string, string> {
   const evaluate = (text: string): string =>
     text.replaceAll(/\$\{\{\s*([\w.-]+)\s*\}\}/g, (_, expression: string) => {
       if (expression === 'github.token') return githubToken
       const name = /^inputs\.([\w-]+)$/.exec(expression)?.[1]
       if (!name || !(name in action.inputs)) throw new Error(`The step uses the expression ${expression}, which the test cannot evaluate`)
-      return name in given ? given[name] : evaluate(action.inputs[name].default)
+      return name in inputValues ? inputValues[name] : evaluate(action.inputs[name].default)
     })
   return Object.fromEntries(Object.entries(idpStep.env ?? {}).map(([key, value]) => [key, evaluate(value)]))
 }
@@ -90,7 +90,7 @@ interface StepRun {
 
 describe('the GitHub Action', () => {
   describe('action.yml', () => {
-    it('is a composite action with the documented inputs and outputs', () => {
+    it('declares the documented inputs and outputs', () => {
       assert.equal(action.runs.using, 'composite')
       assert.deepEqual(
         Object.fromEntries(Object.entries(action.inputs).map(([name, input]) => [name, input.default])),
@@ -104,7 +104,7 @@ describe('the GitHub Action', () => {
       })
     })
 
-    it('sets up Node, installs the packed idp, then runs the script', () => {
+    it('installs the packed idp, then runs', () => {
       const [setup, install, run] = action.runs.steps
       assert.equal(action.runs.steps.length, 3)
       assert.deepEqual(setup, {name: 'Set up Node.js', uses: 'actions/setup-node@v4', with: {'node-version': '${{ inputs.node-version }}'}})
@@ -127,7 +127,7 @@ describe('the GitHub Action', () => {
       assert.doesNotMatch(JSON.stringify(install), /inputs\.|token/i)
     })
 
-    it('passes every input but node-version to the script through env', () => {
+    it('maps each input to the script env', () => {
       const passed = Object.entries(idpStep.env ?? {}).map(([variable, value]) => [variable, /^\$\{\{ inputs\.([\w-]+) \}\}$/.exec(value)?.[1]])
       assert.deepEqual(passed, [
         ['INPUT_COMMAND', 'command'],
@@ -150,6 +150,33 @@ describe('the GitHub Action', () => {
       const allowed = new Set([...Object.keys(idpStep.env ?? {}), ...RUNNER_VARIABLES])
       assert.deepEqual([...read].filter((name) => !allowed.has(name)), [])
       assert.deepEqual([...allowed].filter((name) => !read.has(name)), [], 'every variable the step sets is used')
+    })
+  })
+
+  describe('docs/github-action.md', () => {
+    const markdown = readFileSync(join(ROOT, 'docs', 'github-action.md'), 'utf8')
+    const firstColumn = (heading: string): string[] => {
+      const table = markdown.split(`\n| ${heading} |`)[1].split('\n\n')[0]
+      return [...table.matchAll(/^\| `([\w-]+)` \|/gm)].map((match) => match[1])
+    }
+
+    it('lists every input and output', () => {
+      assert.deepEqual(firstColumn('Input'), Object.keys(action.inputs))
+      assert.deepEqual(firstColumn('Output'), Object.keys(action.outputs))
+    })
+
+    it('workflows use only declared inputs', () => {
+      const blocks = [...markdown.matchAll(/^```yaml\n([\s\S]*?)^```$/gm)].map((match) => parse(match[1]) as unknown)
+      const steps = blocks.flatMap((block) => {
+        if (Array.isArray(block)) return block as ActionStep[]
+        const jobs = (block as {jobs?: Record<string, {steps: ActionStep[]}>}).jobs ?? {}
+        return Object.values(jobs).flatMap((job) => job.steps)
+      })
+      const gateSteps = steps.filter((step) => step.uses?.startsWith('acme/idp@'))
+      assert.equal(gateSteps.length, 4)
+      for (const step of gateSteps) assert.deepEqual(Object.keys(step.with ?? {}).filter((input) => !(input in action.inputs)), [])
+      const outputsRead = [...markdown.matchAll(/steps\.(?:gate|escalate)\.outputs\.([\w-]+)/g)].map((match) => match[1])
+      assert.deepEqual(outputsRead.filter((output) => !(output in action.outputs)), [])
     })
   })
 
@@ -378,7 +405,7 @@ describe('the GitHub Action', () => {
       ])
     })
 
-    it('verifies the pull-request input instead of the event, with require-request', async () => {
+    it('pull-request input replaces the event', async () => {
       server.pushCommit({owner: 'acme', repo: 'infrastructure', branch: 'manual', files: {'modules/vpc/main.tf': '# vpc\n'}})
       const octokit = new Octokit({auth: REQUESTER_TOKEN, baseUrl: server.url, log: {debug() {}, info() {}, warn() {}, error() {}}})
       await octokit.pulls.create({owner: 'acme', repo: 'infrastructure', head: 'manual', base: 'main', title: 'Add a VPC', body: 'Hand-written.'})
@@ -393,7 +420,7 @@ describe('the GitHub Action', () => {
       assert.deepEqual(server.statusesOf('acme', 'infrastructure', manualHead).map((status) => status.state), ['success', 'failure'])
     })
 
-    it('passes base: a pull request into another branch is not judged', async () => {
+    it('base input skips other branches', async () => {
       await submit('production', 'large')
       server.pushCommit({owner: 'acme', repo: 'infrastructure', branch: 'release', files: {'.idp/approval-policy.yaml': POLICY}})
 
@@ -404,7 +431,7 @@ describe('the GitHub Action', () => {
       assert.deepEqual(server.statusesOf('acme', 'infrastructure', head()), [])
     })
 
-    it('passes policy-path, and reports an idp error in the summary', async () => {
+    it('reports a missing policy-path', async () => {
       await submit('production', 'large')
 
       const run = await runStep({'policy-path': '.idp/missing.yaml'})
@@ -440,9 +467,9 @@ describe('the GitHub Action', () => {
       ['require-request', {'require-request': 'yes'}, 'The require-request input "yes" is not true or false'],
       ['pull-request', {'pull-request': '--no-status'}, 'The pull-request input "--no-status" is not a pull request number'],
     ]
-    for (const [input, given, message] of invalidInputs) {
+    for (const [input, inputValues, message] of invalidInputs) {
       it(`rejects an invalid ${input} input with exit 2`, async () => {
-        const run = await runStep(given)
+        const run = await runStep(inputValues)
         assert.equal(run.status, 2, run.log)
         assert.equal(run.outputs, 'decision=error\nexit-code=2\n')
         assert.match(run.log, new RegExp(`^::error::${message.replaceAll(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'm'))
