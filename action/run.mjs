@@ -49,7 +49,7 @@ class StepError extends Error {
 }
 
 /**
- * @typedef {{command: 'verify' | 'escalate', token: string, policyPath: string, base: string, requireRequest: boolean, pullRequest: string}} Inputs
+ * @typedef {{command: 'verify' | 'escalate', token: string, policyPath: string, base: string, requireRequest: boolean, pullRequest: string, botLogin: string}} Inputs
  * @typedef {{exitCode: number, decision?: string, escalated?: number, log: string[], summary?: string}} StepResult
  */
 
@@ -115,6 +115,7 @@ function readInputs(token) {
     base: (env.INPUT_BASE ?? '').trim(),
     requireRequest: requireRequest === 'true',
     pullRequest,
+    botLogin: (env.INPUT_BOT_LOGIN ?? '').trim(),
   }
 }
 
@@ -155,7 +156,7 @@ async function runIdp(inputs) {
   const resumeToken = randomUUID()
   console.log(`::stop-commands::${resumeToken}`)
   try {
-    const {exitCode, stdout, failure} = await spawnIdp(idpArguments(inputs), inputs.token)
+    const {exitCode, stdout, failure} = await spawnIdp(idpArguments(inputs), inputs.token, inputs.botLogin)
     const result = failure ? failedResult(title, exitCode, failure) : resultOf(inputs.command, title, exitCode, stdout)
     for (const line of result.log) console.log(redact(line, inputs.token))
     return result
@@ -165,15 +166,16 @@ async function runIdp(inputs) {
 }
 
 /**
- * Runs `idp` from PATH with the token in GH_TOKEN, passing its stderr (progress and warnings)
- * through, and collects its stdout.
+ * Runs `idp` from PATH with the token in GH_TOKEN and the bot login, if given, in
+ * IDP_BOT_LOGIN, passing its stderr (progress and warnings) through, and collects its stdout.
  * @param {string[]} args
  * @param {string} token
+ * @param {string} botLogin
  * @returns {Promise<{exitCode: number, stdout: string, failure?: string}>}
  */
-function spawnIdp(args, token) {
+function spawnIdp(args, token, botLogin) {
   /** @type {NodeJS.ProcessEnv} */
-  const childEnv = {...env, GH_TOKEN: token}
+  const childEnv = {...env, GH_TOKEN: token, ...(botLogin ? {IDP_BOT_LOGIN: botLogin} : {})}
   delete childEnv.INPUT_TOKEN
   return new Promise((resolve) => {
     const child = spawn('idp', args, {env: childEnv, stdio: ['ignore', 'pipe', 'inherit']})

@@ -94,7 +94,7 @@ describe('the GitHub Action', () => {
       assert.equal(action.runs.using, 'composite')
       assert.deepEqual(
         Object.fromEntries(Object.entries(action.inputs).map(([name, input]) => [name, input.default])),
-        {command: 'verify', token: '${{ github.token }}', 'policy-path': '', base: '', 'require-request': 'false', 'pull-request': '', 'node-version': '20'},
+        {command: 'verify', token: '${{ github.token }}', 'policy-path': '', base: '', 'require-request': 'false', 'pull-request': '', 'bot-login': '', 'node-version': '20'},
       )
       assert.ok(Object.values(action.inputs).every((input) => input.required === false && input.description.length > 0))
       assert.deepEqual(action.outputs, {
@@ -111,7 +111,6 @@ describe('the GitHub Action', () => {
       assert.equal(install['working-directory'], '${{ github.action_path }}')
       assert.deepEqual(install.run!.trim().split('\n'), [
         'npm ci --no-audit --no-fund',
-        'npm run build',
         'tarball="$(npm pack --silent --pack-destination "$RUNNER_TEMP" | tail -n 1)"',
         'npm install --global --prefix "$RUNNER_TEMP/idp-action" --no-audit --no-fund "$RUNNER_TEMP/$tarball"',
         'echo "$RUNNER_TEMP/idp-action/bin" >> "$GITHUB_PATH"',
@@ -136,6 +135,7 @@ describe('the GitHub Action', () => {
         ['INPUT_BASE', 'base'],
         ['INPUT_REQUIRE_REQUEST', 'require-request'],
         ['INPUT_PULL_REQUEST', 'pull-request'],
+        ['INPUT_BOT_LOGIN', 'bot-login'],
       ])
       const reaching = new Set([...passed.map(([, input]) => input), 'node-version'])
       assert.deepEqual(Object.keys(action.inputs).filter((input) => !reaching.has(input)), [])
@@ -387,6 +387,25 @@ describe('the GitHub Action', () => {
       assert.equal(second.outputs, 'escalated=0\nexit-code=0\n')
       assert.match(second.summary, /^\| #1 \| @finance \(finance\) \| 1d 6h \| 1d \| already escalated \|$/m)
       assert.equal(server.commentsOf('acme', 'infrastructure', 1).length, 2)
+    })
+
+    it('escalates with a GitHub App token whose bot the bot-login input names', async () => {
+      const APP_TOKEN = 'ghs_actionapptoken0123456789'
+      server.addToken(APP_TOKEN, {login: 'idp-gate[bot]', installation: true})
+      await submit('production', 'small')
+      server.setPullRequestCreatedAt('acme', 'infrastructure', 1, new Date(Date.now() - 5 * 3600 * 1000))
+
+      const refused = await runStep({command: 'escalate', token: APP_TOKEN}, {event: {schedule: '*/30 * * * *'}})
+      assert.equal(refused.status, 2, refused.log)
+      assert.match(refused.log, /Set IDP_BOT_LOGIN \(the bot-login input of idp's GitHub Action\) to the App's bot account/)
+      assertTokenHidden(refused, APP_TOKEN)
+
+      const run = await runStep({command: 'escalate', token: APP_TOKEN, 'bot-login': 'idp-gate[bot]'}, {event: {schedule: '*/30 * * * *'}})
+      assert.equal(run.status, 0, run.log)
+      assert.equal(run.outputs, 'escalated=1\nexit-code=0\n')
+      assert.deepEqual(server.commentsOf('acme', 'infrastructure', 1).map((comment) => comment.user), ['idp-gate[bot]'])
+      const again = await runStep({command: 'escalate', token: APP_TOKEN, 'bot-login': 'idp-gate[bot]'}, {event: {schedule: '*/30 * * * *'}})
+      assert.equal(again.outputs, 'escalated=0\nexit-code=0\n')
     })
 
     it('reports an empty escalation run', async () => {

@@ -11,7 +11,7 @@ import {tempDir, type TempDir} from './support/temp.js'
 
 // The interface of idp's GitHub Action (action.yml), which the example workflows call.
 const ACTION = 'acme/idp@v0'
-const ACTION_INPUTS = ['command', 'token', 'policy-path', 'base', 'require-request', 'pull-request', 'node-version']
+const ACTION_INPUTS = Object.keys((parse(readFileSync(new URL('../action.yml', import.meta.url), 'utf8')) as {inputs: Record<string, unknown>}).inputs)
 const ACTION_OUTPUTS = ['decision', 'exit-code']
 const ACTION_COMMANDS = ['verify', 'escalate']
 

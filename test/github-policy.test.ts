@@ -391,7 +391,7 @@ describe('the approval policy on GitHub pull requests', () => {
       assert.equal(refused.status, 2, refused.stderr)
       const {error} = JSON.parse(refused.stdout) as {error: {code: string; hint: string}}
       assert.equal(error.code, 'BOT_LOGIN_REQUIRED')
-      assert.match(error.hint, /^A GitHub App installation token cannot read GET \/user\. Set IDP_BOT_LOGIN /)
+      assert.match(error.hint, /^A GitHub App installation token cannot read GET \/user\. Set IDP_BOT_LOGIN \(the bot-login input of idp's GitHub Action\) /)
       assert.deepEqual(server.commentsOf('acme', 'infrastructure', 1), [])
 
       for (const expected of ['escalated', 'already_escalated']) {

@@ -76,7 +76,7 @@ async function ownLogin(context: GateContext): Promise<string> {
     throw new IdpError('The token cannot read its own account, so idp cannot tell which escalation comments it wrote', {
       code: 'BOT_LOGIN_REQUIRED',
       exitCode: ExitCode.usage,
-      hint: "A GitHub App installation token cannot read GET /user. Set IDP_BOT_LOGIN to the App's bot account, such as idp-gate[bot]: actions/create-github-app-token gives the App's slug as its app-slug output.",
+      hint: "A GitHub App installation token cannot read GET /user. Set IDP_BOT_LOGIN (the bot-login input of idp's GitHub Action) to the App's bot account, such as idp-gate[bot]: actions/create-github-app-token gives the App's slug as its app-slug output.",
     })
   }
 }
