@@ -94,7 +94,7 @@ describe('idp doctor', () => {
     assert.equal(result.status, 0, result.stderr)
     assert.deepEqual(lines(result), [
       '✓ Configuration: read .idprc.yaml',
-      '✓ Action catalog: 4 actions (access-grant, bucket-create, db-create, namespace-create) in 1 folder',
+      '✓ Action catalog: 5 actions (access-grant, bucket-create, db-create, db-delete, namespace-create) in 1 folder',
       `✓ Target: pull requests in the GitHub repository acme/infrastructure (API ${server.url})`,
       '✓ GitHub token: from GH_TOKEN, accepted for ada',
       `✓ Repository: acme/infrastructure, base branch main (the default branch) at ${mainCommit.slice(0, 12)}`,
@@ -140,12 +140,12 @@ describe('idp doctor', () => {
     const bundledCases = join(ROOT, 'policies', 'approval-policy.tests.yaml')
     assert.deepEqual(lines(result), [
       '✓ Configuration: no configuration file, so the defaults apply',
-      '✓ Action catalog: 4 actions (access-grant, bucket-create, db-create, namespace-create) in 1 folder',
+      '✓ Action catalog: 5 actions (access-grant, bucket-create, db-create, db-delete, namespace-create) in 1 folder',
       `✓ Target: branches in the default local git repository ${repository}, which idp creates on the first submission`,
       '- GitHub token: not needed, because the target is a local git repository',
       '- Repository: skipped, because idp creates the repository, with the branch main, on the first submission',
       '✓ Approval policy: the bundled example decides, because no target is configured',
-      `✓ Policy tests: ${bundledCases} (policy ${join(ROOT, 'policies', 'approval-policy.yaml')}): 16 passed, 0 failed`,
+      `✓ Policy tests: ${bundledCases} (policy ${join(ROOT, 'policies', 'approval-policy.yaml')}): 18 passed, 0 failed`,
       '- Approver teams: not needed, because the target is a local git repository',
       '',
       '5 checks passed, 0 warnings, 0 failed, 3 skipped',
@@ -205,7 +205,7 @@ describe('idp doctor', () => {
     const result = await doctor()
     assert.equal(result.status, 1, result.stderr)
     const output = lines(result)
-    assert.equal(output[1], '✗ Action catalog: a manifest is invalid: actions/cache-create.yaml. Loaded 4 actions (access-grant, bucket-create, db-create, namespace-create) in 2 folders')
+    assert.equal(output[1], '✗ Action catalog: a manifest is invalid: actions/cache-create.yaml. Loaded 5 actions (access-grant, bucket-create, db-create, db-delete, namespace-create) in 2 folders')
     const line = manifest.split('\n').findIndex((text) => text.includes('type: objekt')) + 1
     assert.match(output[2], new RegExp(`^ {4}actions/cache-create\\.yaml:${line}:\\d+: spec\\.inputs\\.type: `))
     assert.equal(output.at(-1), '7 checks passed, 0 warnings, 1 failed, 0 skipped')
@@ -220,7 +220,7 @@ describe('idp doctor', () => {
     const result = await doctor()
     assert.equal(result.status, 1, result.stderr)
     const output = lines(result)
-    assert.equal(output[1], '✗ Action catalog: 2 action names or commands are declared by more than one manifest, so their commands fail. Loaded 5 actions (access-grant, bucket-create, db-create, namespace-create, db-create) in 2 folders')
+    assert.equal(output[1], '✗ Action catalog: 2 action names or commands are declared by more than one manifest, so their commands fail. Loaded 6 actions (access-grant, bucket-create, db-create, db-delete, namespace-create, db-create) in 2 folders')
     assert.deepEqual(output.slice(2, 6), [
       `    ${join(ROOT, 'action-manifests', 'db-create.yaml')}: metadata.name: action name db-create is also declared by ${join(work(), 'actions', 'db-create.yaml')}`,
       `    actions/db-create.yaml: metadata.name: action name db-create is also declared by ${join(ROOT, 'action-manifests', 'db-create.yaml')}`,
@@ -319,7 +319,7 @@ describe('idp doctor', () => {
     const output = lines(result)
     assert.equal(output[5], '! Approval policy: acme/infrastructure has no .idp/approval-policy.yaml on main, so the bundled example decides, but CI enforces the shared file')
     assert.equal(output[6], '  Fix: Commit the shared policy as .idp/approval-policy.yaml to main (`idp init --policy` writes one, with its test cases).')
-    assert.match(output[7], /^✓ Policy tests: .*approval-policy\.tests\.yaml .*: 16 passed, 0 failed$/)
+    assert.match(output[7], /^✓ Policy tests: .*approval-policy\.tests\.yaml .*: 18 passed, 0 failed$/)
     // The bundled example names the team security too, which acme does not have.
     assert.match(output[8], /^! Approver teams: the token cannot list the members of @acme\/security, /)
     assert.equal(output.at(-1), '6 checks passed, 2 warnings, 0 failed, 0 skipped')

@@ -78,7 +78,7 @@ describe('unknown commands', () => {
         message: 'idp db is a topic, not a command',
         exitCode: 2,
         problems: [],
-        hint: 'Name a command: idp db create. Run `idp db --help` to see them.',
+        hint: 'Name a command: idp db create, idp db delete. Run `idp db --help` to see them.',
       },
     })
   })

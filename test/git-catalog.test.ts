@@ -18,7 +18,7 @@ function manifestCopy(name: string, command: string): string {
 
 
 /** The commands of the bundled catalog, which `idp actions list` prints first, in file name order. */
-const BUNDLED = ['idp access grant', 'idp bucket create', 'idp db create', 'idp namespace create']
+const BUNDLED = ['idp access grant', 'idp bucket create', 'idp db create', 'idp db delete', 'idp namespace create']
 describe('git catalogs', function () {
   this.timeout(60_000)
   let dir: TempDir

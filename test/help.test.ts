@@ -131,7 +131,10 @@ describe('examples in the help', function () {
     dir.write('work/.idp/approval-policy.yaml', bundledPolicy)
     dir.write('work/.idp/approval-policy.tests.yaml', bundledCases)
     dir.write('work/cases/db-create.yaml', `policy: ../approval-policy.yaml\n${bundledCases}`)
-    cpSync(join(root, 'action-manifests'), join(dir.path, 'work', 'action-manifests'), {recursive: true})
+    // A platform team's own catalog folder: an action of its own, which `actions validate catalog` checks.
+    cpSync(join(root, 'action-manifests', 'db-create'), join(dir.path, 'work', 'catalog', 'db-create'), {recursive: true})
+    const ownAction = readFileSync(join(root, 'action-manifests', 'db-create.yaml'), 'utf8').replace('name: db-create', 'name: analytics-db-create').replace('command: db create', 'command: analytics db create')
+    dir.write('work/catalog/analytics-db-create.yaml', ownAction)
     // `idp` on the PATH runs the built CLI, as after `npm install --global`.
     dir.write('bin/idp', `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} ${JSON.stringify(binPath)} "$@"\n`, 0o755)
     env = sandboxEnv(join(dir.path, 'home'), {

@@ -15,10 +15,10 @@ const packageJson = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
  * The top-level entries of the package. npm adds package.json, README.md and LICENSE to the
  * entries listed in `files` by itself, but not CHANGELOG.md.
  */
-const TOP_LEVEL = ['CHANGELOG.md', 'LICENSE', 'README.md', 'action-manifests', 'bin', 'dist', 'docs', 'package.json', 'policies', 'schemas']
+const TOP_LEVEL = ['CHANGELOG.md', 'LICENSE', 'README.md', 'action-manifests', 'bin', 'dist', 'docs', 'examples', 'package.json', 'policies', 'schemas']
 
 /** Folders that ship exactly as git tracks them. */
-const TRACKED_FOLDERS = ['action-manifests', 'docs', 'policies', 'schemas']
+const TRACKED_FOLDERS = ['action-manifests', 'docs', 'examples', 'policies', 'schemas']
 
 /** Path segments that mark files used only to develop idp. */
 const DEVELOPMENT_SEGMENTS = ['test', 'src', 'scripts', 'bench', 'node_modules', '.scratch', '.ci']

@@ -79,6 +79,12 @@ describe('explainPolicy', () => {
         why: 'The condition "iam" in risk is false (risk is []).',
       },
       {
+        id: 'production-deletion-needs-security',
+        effect: 'require',
+        matched: false,
+        why: 'The clause "deletion" in risk is false (risk is []).',
+      },
+      {
         id: 'no-public-exposure-in-production',
         effect: 'deny',
         matched: false,

@@ -12,7 +12,7 @@ export default class ActionsValidate extends IdpCommand {
 
   static override examples = [
     {description: 'Check the bundled catalog and the configured catalog folders.', command: '<%= config.bin %> actions validate'},
-    {description: 'Check one folder of manifests in CI, as JSON for annotations.', command: '<%= config.bin %> actions validate action-manifests --json'},
+    {description: 'Check one folder of manifests in CI, as JSON for annotations.', command: '<%= config.bin %> actions validate catalog --json'},
   ]
 
   static override args = {paths: Args.string({description: 'Manifest files or folders to check.', required: false})}
