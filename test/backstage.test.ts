@@ -153,7 +153,7 @@ ${PUBLISH}`
       assert.deepEqual(await resolve({name: 'svc', kind: 'api', environment: 'production', approver: 'bob'}), {name: 'svc', kind: 'api', port: 8080, environment: 'production', approver: 'bob', internal: 'x'})
     })
 
-    // FC01: each branch's default applies while its branch holds, whichever branch came last.
+    // FC01: a branch's default applies while its condition is true, whichever branch came last.
     const ENGINES = `apiVersion: scaffolder.backstage.io/v1beta3
 kind: Template
 metadata: {name: engines}
@@ -183,7 +183,7 @@ spec:
 ${PUBLISH}`
     const resolveEngines = async (flags: Record<string, unknown>) => resolveInputs({manifest: (await load(ENGINES)).manifest, flags, user: {}})
 
-    it('FC01 takes the default of the branch that holds: 3306 for mysql, 5432 for postgres and by default', async () => {
+    it('FC01 uses the active branch default', async () => {
       assert.equal((await resolveEngines({name: 'db', engine: 'mysql'})).port, 3306)
       assert.equal((await resolveEngines({name: 'db', engine: 'postgres'})).port, 5432)
       assert.deepEqual(await resolveEngines({name: 'db'}), {name: 'db', engine: 'postgres', replica: false, port: 5432})
@@ -193,7 +193,7 @@ ${PUBLISH}`
       assert.equal(manifest.spec.inputs.properties.port.description, 'Default: 5432 when engine is "postgres", 3306 when engine is "mysql".')
     })
 
-    it('FC02 rejects a value for a switched-off input instead of passing it on', async () => {
+    it('FC02 rejects switched-off input values', async () => {
       assert.deepEqual(await resolveEngines({name: 'db', replica: true}), {name: 'db', engine: 'postgres', replica: true, port: 5432, replicaCount: 1})
       const error = await rejection(resolveEngines({name: 'db', replica: false, replicaCount: 3}))
       assert.equal(error.code, 'INPUT_INVALID')

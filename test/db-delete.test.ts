@@ -58,7 +58,7 @@ describe('idp db delete to a local git repository', () => {
   const run = (args: string[]) => runCli(args, {cwd: join(dir.path, 'work'), env})
   const branches = () => git(repository, ['branch', '--format=%(refname:short)']).trim().split('\n')
 
-  it('plans the deletion of every file of the database, and needs a team lead and security in production', () => {
+  it('plans deleting every database file', () => {
     const result = run([...DELETE_ARGS, '--dry-run', '--json'])
     assert.equal(result.status, 0, result.stderr)
     const plan = JSON.parse(result.stdout) as PlanOutput
@@ -69,7 +69,7 @@ describe('idp db delete to a local git repository', () => {
     assert.deepEqual(plan.decision.requirements.map((requirement) => requirement.team), ['team-leads', 'security'])
   })
 
-  it('shows the resources and files to delete, and the removed lines, in a dry run', () => {
+  it('dry run shows removed lines', () => {
     const result = run([...DELETE_ARGS, '--dry-run'])
     assert.equal(result.status, 0, result.stderr)
     assert.match(result.stdout, /^Resources to delete\n {2}- aws_db_instance orders-db: The instance and all its data$/m)
@@ -78,7 +78,7 @@ describe('idp db delete to a local git repository', () => {
     assert.doesNotMatch(result.stdout, /billing-db/)
   })
 
-  it('refuses --yes without --confirm, and writes nothing', () => {
+  it('rejects --yes without --confirm', () => {
     const result = run([...DELETE_ARGS, '--yes', '--json'])
     assert.equal(result.status, 2, result.stderr)
     const {error} = JSON.parse(result.stdout) as ErrorOutput
@@ -89,7 +89,7 @@ describe('idp db delete to a local git repository', () => {
   })
 
   for (const wrong of ['orders', 'orders-db ', 'ORDERS-DB', 'billing-db']) {
-    it(`refuses --confirm ${JSON.stringify(wrong)}, even in a dry run, and writes nothing`, () => {
+    it(`rejects --confirm ${JSON.stringify(wrong)}, also in dry runs`, () => {
       for (const mode of ['--yes', '--dry-run']) {
         const result = run([...DELETE_ARGS, '--confirm', wrong, mode, '--json'])
         assert.equal(result.status, 2, result.stderr)
@@ -102,7 +102,7 @@ describe('idp db delete to a local git repository', () => {
     })
   }
 
-  it('commits the deletion with --confirm, keeps the other database, and reports the same request again', () => {
+  it('commits the deletion once', () => {
     const result = run([...DELETE_ARGS, '--confirm', 'orders-db', '--yes', '--json'])
     assert.equal(result.status, 0, result.stderr)
     assert.equal(git(repository, ['diff', '--name-status', 'main', 'idp/db-delete/orders-db-production']), ORDERS_FILES.map((path) => `D\t${path}`).join('\n'))
@@ -115,7 +115,7 @@ describe('idp db delete to a local git repository', () => {
   })
 
   for (const [name, environment] of [['ordrs-db', 'production'], ['orders-db', 'staging']]) {
-    it(`fails with NOTHING_TO_DELETE for ${name} in ${environment}, a path without files`, () => {
+    it(`rejects ${name} in ${environment}: nothing to delete`, () => {
       const result = run(['db', 'delete', '--name', name, '--environment', environment, '--confirm', name, '--yes', '--json'])
       assert.equal(result.status, 2, result.stderr)
       const {error} = JSON.parse(result.stdout) as ErrorOutput
@@ -125,7 +125,7 @@ describe('idp db delete to a local git repository', () => {
     })
   }
 
-  it('asks for the name on a terminal, refuses another one, and submits once it matches', async () => {
+  it('terminal prompt requires the exact name', async () => {
     session = spawnCli([...DELETE_ARGS], {cwd: join(dir.path, 'work'), env: sandboxEnv(join(dir.path, 'home'), {TERM: 'xterm-256color'}), columns: 200})
     await session.expect('? Type the database name to delete it:')
     session.press(`orders${KEYS.enter}`)
@@ -172,7 +172,7 @@ describe('idp db delete on GitHub, and the policy gate', () => {
     server.assertNoViolations()
   }
 
-  it('opens a pull request that deletes the files and asks team leads and security', async () => {
+  it('opens a pull request for team leads and security', async () => {
     await submit()
     const [pull] = server.pullRequests('acme', 'infrastructure')
     assert.equal(pull.head, BRANCH)
@@ -181,7 +181,7 @@ describe('idp db delete on GitHub, and the policy gate', () => {
     assert.match(pull.body ?? '', /^- `databases\/production\/orders-db\/main\.tf` \(deleted\)$/m)
   })
 
-  it('passes the gate once a team lead and security approve, and waits before', async () => {
+  it('gate waits for both approvals', async () => {
     await submit()
     server.addReview('acme', 'infrastructure', 1, {login: 'lead-one', state: 'APPROVED'})
     const waiting = await verify()
@@ -202,7 +202,7 @@ describe('idp db delete on GitHub, and the policy gate', () => {
   ]
 
   for (const tampering of TAMPERING) {
-    it(`fails the gate when a push ${tampering.name}`, async () => {
+    it(`gate fails when a push ${tampering.name}`, async () => {
       await submit()
       server.pushCommit({owner: 'acme', repo: 'infrastructure', branch: BRANCH, files: tampering.files, message: 'Tamper'})
       server.addReview('acme', 'infrastructure', 1, {login: 'lead-one', state: 'APPROVED'})

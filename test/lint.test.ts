@@ -198,7 +198,7 @@ describe('actions validate', () => {
     assert.equal(result.warnings, 1)
   })
 
-  it('reports a Backstage template that idp cannot run, at the line of the cause', async () => {
+  it('reports an unusable Backstage template', async () => {
     const template = (apiVersion: string, action: string) => `apiVersion: ${apiVersion}
 kind: Template
 metadata:
@@ -221,7 +221,7 @@ spec:
     assert.match(old[0].message, /^scaffolder\.backstage\.io\/v1beta2 is not supported: idp runs scaffolder\.backstage\.io\/v1beta3 templates/)
   })
 
-  it('reports an action name or command words that another file, or the bundled catalog, declares', async () => {
+  it('reports duplicate names and commands', async () => {
     const first = writeManifest()
     const second = dir.write('copy.yaml', readFileSync(first, 'utf8').replace('command: cache create', 'command: db create'))
     const findings = (await lintManifests([first, second])).findings

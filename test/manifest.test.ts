@@ -147,7 +147,7 @@ describe('manifest validation', () => {
     )
   })
 
-  it('requires spec.confirm for a files:delete step, and no input named confirm beside it', async () => {
+  it('requires spec.confirm for files:delete', async () => {
     const unconfirmed = minimalManifest()
     unconfirmed.spec.steps = [
       {id: 'remove', action: 'files:delete', with: {paths: ['databases/${{ inputs.name }}']}},

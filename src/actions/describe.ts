@@ -90,8 +90,8 @@ export function exampleCommands(entry: CatalogEntry): ActionDescription['example
 }
 
 /**
- * Returns ` --confirm <value>` for an action that asks the user to type a value, with the
- * example values of the inputs it names, or an empty string for any other action.
+ * Returns ` --confirm <value>` for an action with `spec.confirm`, with the example values of
+ * the inputs it names, or an empty string for any other action.
  */
 export function confirmationFlag(entry: CatalogEntry): string {
   if (!entry.confirm) return ''

@@ -72,7 +72,7 @@ export function checkParameters(parameters: unknown, add: Add): {properties: Rec
   const required: string[] = []
   const conditions: Record<string, PageCondition> = {}
   // Defaults given inside conditional branches, such as port 5432 for postgres and 3306 for
-  // mysql (FC01): each applies only while its branch's condition holds.
+  // mysql: each applies only while its branch's condition is true.
   const branchDefaults: Record<string, Array<{condition: PageCondition; value: unknown}>> = {}
   const pageDefaults: Record<string, unknown> = {}
   for (const [index, page] of pages.entries()) {
@@ -138,7 +138,7 @@ export function checkParameters(parameters: unknown, add: Add): {properties: Rec
   for (const [name, entries] of Object.entries(branchDefaults)) {
     const input = properties[name]
     if (!input) continue
-    // The merged property holds the last branch's default; only the page's own may stay.
+    // The merged property has the last branch's default, so only the page's own may stay.
     if (name in pageDefaults && pageDefaults[name] !== '') input.default = pageDefaults[name]
     else delete input.default
     const when = entries.map(({condition, value}) => `${JSON.stringify(value)} when ${describeCondition(condition, properties)}`).join(', ')

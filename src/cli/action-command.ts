@@ -23,7 +23,7 @@ export const actionFlags = {
   }),
 }
 
-/** The flags of an action command that are not inputs: the common ones, and `--confirm` for an action that asks for it. */
+/** Returns the flags of an action command that are not inputs: the common ones, and `--confirm` for an action with `spec.confirm`. */
 export function actionFlagsOf(entry: CatalogEntry): Interfaces.FlagInput {
   if (!entry.confirm) return actionFlags
   const value = entry.confirm.replaceAll(/\$\{\{\s*inputs\.(\w+)\s*\}\}/g, (_, input: string) => `<${flagNameOf(input)}>`)
@@ -250,7 +250,7 @@ function exampleLines(entry: CatalogEntry): Array<{description: string; command:
   const command = `<%= config.bin %> ${entry.command}`
   return [
     {description: 'On a terminal, ask for each missing input, then for confirmation. Without one, it names the missing flags (exit 2).', command},
-    {description: entry.confirm ? 'Submit without asking: --confirm repeats the value the prompt would ask for.' : 'Submit without asking.', command: `${command} ${required.join(' ')}${confirmationFlag(entry)} --yes`},
+    {description: entry.confirm ? 'Submit without asking: --confirm repeats the value the prompt would request.' : 'Submit without asking.', command: `${command} ${required.join(' ')}${confirmationFlag(entry)} --yes`},
     {description: 'Read the inputs from a file and show the plan and the file diff, writing nothing.', command: `${command} --values ${entry.name}-request.yaml --dry-run`},
   ]
 }

@@ -61,8 +61,8 @@ export async function confirmSubmission(message: string, byDefault = true): Prom
 }
 
 /**
- * Asks the user to type `expected` exactly, as GitHub does before it deletes a repository. A
- * different answer is refused with a hint, and Ctrl-C cancels.
+ * Asks the user to type `expected` exactly, as GitHub does before it deletes a repository. Any
+ * other text is rejected with a hint, and Ctrl-C cancels.
  */
 export async function typedConfirmation(message: string, expected: string): Promise<void> {
   await cancellable(() => input({message, validate: (value) => value === expected || `Type ${expected} exactly to confirm, or press Ctrl-C to cancel.`}))

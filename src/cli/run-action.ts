@@ -35,7 +35,7 @@ export interface ActionFlags {
   config?: string
   branch?: string
   wait?: boolean
-  /** The value an action with `spec.confirm` asks for, given on the command line. */
+  /** The confirmation value of an action with `spec.confirm`, given on the command line. */
   confirm?: string
 }
 

@@ -561,7 +561,7 @@ function describeLabelsAndTeams(change: ChangeRequest, done: boolean): string {
 
 type TreeEntry = {path: string; mode: '100644' | '100755'; type: 'blob'; content?: string; sha?: string | null}
 
-/** The tree entry that deletes a path: the tree API removes a path whose `sha` is null. */
+/** Returns the tree entry that deletes a path: the tree API removes a path whose `sha` is null. */
 function deletionEntry(path: string): TreeEntry {
   return {path, mode: '100644', type: 'blob', sha: null}
 }

@@ -66,7 +66,7 @@ export async function escalatePullRequests(context: GateContext, options: Escala
 
 /**
  * Reads the login of the token's account, which wrote the escalation comments of earlier runs.
- * GitHub answers 403 for a GitHub App installation token, which then needs IDP_BOT_LOGIN.
+ * GitHub returns 403 for a GitHub App installation token, which then needs IDP_BOT_LOGIN.
  */
 async function ownLogin(context: GateContext): Promise<string> {
   try {

@@ -224,7 +224,7 @@ async function sharedPolicy(context: GateContext, target: DeliveryTarget, judgem
   return loadPolicy(bundledPolicyPath, {kind: 'bundled'})
 }
 
-/** What a request changes in the repository: the files it writes and the paths it deletes. */
+/** The change a request makes in the repository: the files it writes and the paths it deletes. */
 type RenderedChange = {files: RenderedFile[]; removals: string[]}
 
 type Prepared = {request: PolicyRequest; title: string; render: () => Promise<RenderedChange>} | {problem: string}
