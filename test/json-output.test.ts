@@ -245,6 +245,19 @@ describe('--json with a local git target', () => {
     assert.equal(expectDocument<{nothingToChange: boolean}>(result, 'action').nothingToChange, true)
   })
 
+  it('prints a deletion and its errors', () => {
+    submit()
+    git(repository, ['merge', '--quiet', '--ff-only', 'idp/db-create/orders-db-dev'])
+    const DELETE = ['db', 'delete', '--name', 'orders-db', '--environment', 'dev']
+    const plan = expectDocument<{files: Array<{status: string}>; resources: Array<{change?: string}>}>(run([...DELETE, '--dry-run', '--json']), 'action')
+    assert.deepEqual([...new Set(plan.files.map((file) => file.status))], ['deleted'])
+    assert.deepEqual([...new Set(plan.resources.map((resource) => resource.change))], ['delete'])
+    expectError(run([...DELETE, '--yes', '--json']), 'CONFIRMATION_REQUIRED', 2)
+    assert.equal(expectError(run([...DELETE, '--confirm', 'orders', '--yes', '--json']), 'CONFIRMATION_MISMATCH', 2).expected, 'orders-db')
+    assert.deepEqual(expectError(run(['db', 'delete', '--name', 'billing-db', '--confirm', 'billing-db', '--yes', '--json']), 'NOTHING_TO_DELETE', 2).paths, ['databases/dev/billing-db'])
+    assert.equal(run([...DELETE, '--confirm', 'orders-db', '--yes', '--json']).status, 0)
+  })
+
   it('prints action command errors', () => {
     const missing = expectError(run(['db', 'create', '--json']), 'INPUT_MISSING', 2)
     assert.deepEqual(missing.missing, ['name', 'team'])
