@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import {join} from 'node:path'
+import {Octokit} from '@octokit/rest'
 
 import {git, runCli, runCliAsync, sandboxEnv} from './support/cli.js'
 import {GitHubTestServer} from './support/github-server.js'
@@ -114,6 +115,26 @@ describe('idp db delete to a local git repository', () => {
     assert.equal((JSON.parse(again.stdout) as {existing: boolean}).existing, true)
   })
 
+  it('proposes a merged request again', () => {
+    const DELETE_BRANCH = 'idp/db-delete/orders-db-production'
+    assert.equal(run([...DELETE_ARGS, '--confirm', 'orders-db', '--yes', '--json']).status, 0)
+    git(repository, ['merge', '--quiet', '--ff-only', DELETE_BRANCH])
+    // The database comes back by hand, and the same deletion is requested again.
+    dir.write(`infrastructure/${ORDERS_FILES[1]}`, BASE_FILES[ORDERS_FILES[1]])
+    git(repository, ['add', '.'])
+    git(repository, ['-c', 'user.name=Ada', '-c', 'user.email=ada@example.com', 'commit', '-q', '-m', 'Restore orders-db'])
+    const merged = git(repository, ['rev-parse', DELETE_BRANCH])
+
+    const again = run([...DELETE_ARGS, '--confirm', 'orders-db', '--yes', '--json'])
+    assert.equal(again.status, 0, again.stderr)
+    const document = JSON.parse(again.stdout) as {existing?: boolean; commit: string}
+    assert.equal(document.existing, undefined)
+    assert.equal(git(repository, ['rev-parse', `${document.commit}^`]), git(repository, ['rev-parse', 'main']))
+    assert.equal(git(repository, ['rev-parse', DELETE_BRANCH]), document.commit)
+    assert.notEqual(document.commit, merged)
+    assert.equal(git(repository, ['diff', '--name-status', 'main', DELETE_BRANCH]), `D\t${ORDERS_FILES[1]}`)
+  })
+
   for (const [name, environment] of [['ordrs-db', 'production'], ['orders-db', 'staging']]) {
     it(`rejects ${name} in ${environment}: nothing to delete`, () => {
       const result = run(['db', 'delete', '--name', name, '--environment', environment, '--confirm', name, '--yes', '--json'])
@@ -192,6 +213,21 @@ describe('idp db delete on GitHub, and the policy gate', () => {
     const approved = await verify()
     assert.equal(approved.status, 0, approved.stderr)
     assert.equal((JSON.parse(approved.stdout) as {outcome: string}).outcome, 'approved')
+    server.assertNoViolations()
+  })
+
+  it('opens a new pull request after the first was merged', async () => {
+    await submit()
+    const octokit = new Octokit({auth: REQUESTER_TOKEN, baseUrl: server.url, log: {debug() {}, info() {}, warn() {}, error() {}}})
+    const head = server.branch('acme', 'infrastructure', BRANCH)!
+    await octokit.git.updateRef({owner: 'acme', repo: 'infrastructure', ref: 'heads/main', sha: head})
+    server.mergePullRequest('acme', 'infrastructure', 1)
+    server.pushCommit({owner: 'acme', repo: 'infrastructure', branch: 'main', files: {[ORDERS_FILES[1]]: BASE_FILES[ORDERS_FILES[1]]}, message: 'Restore orders-db'})
+
+    await submit()
+    const pulls = server.pullRequests('acme', 'infrastructure')
+    assert.deepEqual(pulls.map((pull) => [pull.number, pull.head, pull.state]), [[1, BRANCH, 'closed'], [2, BRANCH, 'open']])
+    assert.deepEqual(Object.keys(server.filesAt('acme', 'infrastructure', BRANCH)).sort(), ['README.md', BILLING_FILE])
     server.assertNoViolations()
   })
 

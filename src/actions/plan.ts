@@ -141,13 +141,24 @@ export async function createPlan(options: CreatePlanOptions): Promise<Plan> {
   const rendered = await renderFiles(loaded, context)
   const removals = removalsOf(loaded, context)
   const requesting = typeof options.requester === 'function' ? options.requester() : Promise.resolve(options.requester)
-  const [files, decide, existing, requester] = await settledInOrder([
+  const [files, decide, found, requester] = await settledInOrder([
     options.target.compare(rendered, removals),
     options.decider(),
     options.target.findExisting(branch, options.edit ? [...options.edit.fingerprints, fingerprint] : fingerprint),
     requesting,
   ] as const)
   const decision = decide({...policyRequest, requester})
+  // A merged branch is no earlier delivery to continue: the request is proposed anew on it.
+  const mergedBranch = found?.merged ? found.commit : undefined
+  const existing = found?.merged ? undefined : found
+  if (options.edit && found?.merged) {
+    throw new IdpError(`The branch ${branch} of this run is already merged into the base branch of the ${options.target.description}`, {
+      code: 'RUN_BRANCH_MISSING',
+      exitCode: 1,
+      hint: 'Submit a new request with the action command instead.',
+    })
+  }
+
   if (options.edit && !existing) {
     throw new IdpError(`The branch ${branch} of this run no longer exists in the ${options.target.description}`, {
       code: 'RUN_BRANCH_MISSING',
@@ -191,6 +202,7 @@ export async function createPlan(options: CreatePlanOptions): Promise<Plan> {
       autoMerge: decision.outcome === 'auto_approve' && !request.draft ? options.autoMerge : undefined,
       ...(request.draft ? {draft: true} : {}),
       ...(request.reviewers?.length ? {reviewers: request.reviewers} : {}),
+      ...(mergedBranch ? {mergedBranch} : {}),
     },
   }
   if (options.edit && existing) {

@@ -58,7 +58,7 @@ export function createGitTarget(options: GitTargetOptions): DeliveryTarget {
       if (!(await isRepository(path)) || !(await refExists(path, `refs/heads/${branch}`))) return undefined
       const commit = (await git(path, ['rev-parse', `refs/heads/${branch}^{commit}`])).trim()
       const message = await git(path, ['log', '-1', '--format=%B', commit])
-      if (recordsRequest(message, fingerprints)) return {branch, commit, fingerprint: recordedFingerprint(message)}
+      if (recordsRequest(message, fingerprints)) return {branch, commit, fingerprint: recordedFingerprint(message), ...((await isMerged(options, commit)) ? {merged: true} : {})}
       const author = (await git(path, ['log', '-1', '--format=%an <%ae>, %cr', commit])).trim()
       throw branchConflictError(branch, path, `last commit by ${author}`, ` Inspect it with \`git -C "${path}" log ${branch}\`.`)
     },
@@ -75,6 +75,19 @@ export function createGitTarget(options: GitTargetOptions): DeliveryTarget {
       await git(path, ['update-ref', '-d', `refs/heads/${branch}`, commit])
       return [`Deleted branch ${branch} (was ${commit.slice(0, 12)})`]
     },
+  }
+}
+
+/** Checks whether the base branch contains a commit, as it does once the commit's branch is merged. */
+async function isMerged(options: GitTargetOptions, commit: string): Promise<boolean> {
+  const base = await baseBranchOf(options)
+  if (!(await refExists(options.path, `refs/heads/${base}`))) return false
+  try {
+    // Exit code 0: an ancestor; 1: not one.
+    await git(options.path, ['merge-base', '--is-ancestor', commit, `refs/heads/${base}`])
+    return true
+  } catch {
+    return false
   }
 }
 
@@ -117,7 +130,7 @@ async function deliver(options: GitTargetOptions, change: ChangeRequest, progres
   const baseCommit = (await git(path, ['rev-parse', '--verify', `refs/heads/${base}^{commit}`])).trim()
   const {update} = change
   if (update?.committed) return {branch: change.branch, commit: update.commit}
-  if (!update && (await refExists(path, `refs/heads/${change.branch}`))) throw branchConflictError(change.branch, path, 'it appeared after the plan was made')
+  if (!update && !change.mergedBranch && (await refExists(path, `refs/heads/${change.branch}`))) throw branchConflictError(change.branch, path, 'it appeared after the plan was made')
   const parent = update?.commit ?? baseCommit
 
   await hooks.stepStarted('commit')
@@ -138,8 +151,8 @@ async function deliver(options: GitTargetOptions, change: ChangeRequest, progres
   const branchStep = progress.step(update ? `Moving ${change.branch} to the new version` : `Creating branch ${change.branch}`)
   try {
     // The expected old value makes git refuse to move a branch that changed meanwhile: all
-    // zeros for a new branch, the previous head for an edited run.
-    await git(path, ['update-ref', `refs/heads/${change.branch}`, commit, update?.commit ?? ZERO_ID])
+    // zeros for a new branch, the previous head for an edited run or a merged branch.
+    await git(path, ['update-ref', `refs/heads/${change.branch}`, commit, update?.commit ?? change.mergedBranch ?? ZERO_ID])
   } catch (error) {
     branchStep.fail(`Branch ${change.branch} was not created`)
     if (await refExists(path, `refs/heads/${change.branch}`)) throw branchConflictError(change.branch, path, 'it appeared after the plan was made')

@@ -101,7 +101,10 @@ export function createGitHubTarget(options: GitHubTargetOptions): DeliveryTarget
     },
     async findExisting(branch, fingerprints) {
       try {
-        return await findExistingChange(client, owner, repo, branch, fingerprints)
+        const existing = await findExistingChange(client, owner, repo, branch, fingerprints)
+        // Without an open pull request, the branch may have been merged already.
+        if (existing && !existing.pullRequest && (await isMerged(client, owner, repo, (await readBase()).branch, existing.commit))) return {...existing, merged: true}
+        return existing
       } catch (error) {
         throw githubError(error, {repository: options.repository, apiUrl: options.apiUrl, step: `Looking for the branch ${branch}`})
       }
@@ -301,6 +304,12 @@ async function findExistingChange(client: RestClient, owner: string, repo: strin
   }
 
   return {branch, commit, pullRequest, fingerprint: recordedFingerprint(data.message)}
+}
+
+/** Checks whether the base branch contains a commit, as it does once the commit's branch is merged. */
+async function isMerged(client: RestClient, owner: string, repo: string, base: string, commit: string): Promise<boolean> {
+  const {data} = await client.rest.repos.compareCommitsWithBasehead({owner, repo, basehead: `${base}...${commit}`, per_page: 1})
+  return data.status === 'behind' || data.status === 'identical'
 }
 
 /** Finds the open pull request whose head is the branch, reading every page of the list. */
@@ -529,6 +538,12 @@ async function commitAndBranch(options: DeliverOptions): Promise<string> {
     'branch',
     `Creating branch ${change.branch}`,
     async () => {
+      // A merged branch of an earlier run moves forward: the new commit descends from its head.
+      if (change.mergedBranch) {
+        await client.rest.git.updateRef({owner, repo, ref: `heads/${change.branch}`, sha: commit, force: false})
+        return commit
+      }
+
       try {
         await client.rest.git.createRef({owner, repo, ref: `refs/heads/${change.branch}`, sha: commit})
         return commit

@@ -63,6 +63,11 @@ export interface ChangeRequest {
   update?: ChangeUpdate
   /** A commit an earlier attempt of this run created but no branch points to yet (a retry). */
   previousCommit?: string
+  /**
+   * Head commit of a merged branch with the request's branch name. The delivery moves that
+   * branch forward to the new commit, whose parent is the base branch that contains it.
+   */
+  mergedBranch?: string
 }
 
 /** The previous version of an edited run, which the new commit replaces. */
@@ -94,6 +99,11 @@ export interface DeliveryResult {
   pullRequest?: {number: number; url: string}
   /** The request fingerprint the branch head records, when it was looked up. */
   fingerprint?: string
+  /**
+   * True when the base branch already contains the branch's head: the earlier run was merged,
+   * so running the request again proposes it anew on the same branch name.
+   */
+  merged?: boolean
 }
 
 /** The commit message trailer that records a request's fingerprint. */
