@@ -298,6 +298,25 @@ describe('idp actions validate', () => {
     assert.deepEqual(output.findings.map(summary), ['14:18 unanchored-pattern warning'])
   })
 
+  it('reports skipped kinds and empty folders', () => {
+    const manifest = writeManifest()
+    const typo = dir.write('typo.yaml', readFileSync(manifest, 'utf8').replace('kind: Action', 'kind: Acton'))
+    const component = dir.write('catalog-info.yaml', 'apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata: {name: orders}\n')
+    dir.write('policy.yaml', 'apiVersion: idp.dev/v1\nkind: ApprovalPolicy\n')
+    const result = runCli(['actions', 'validate', dir.path, join(dir.path, 'templates'), '--json'], {cwd: dir.path, env: sandboxEnv(dir.path)})
+    assert.equal(result.status, 1, result.stderr)
+    const output = JSON.parse(result.stdout) as {files: string[]; findings: LintFinding[]}
+    assert.deepEqual(output.files, [manifest])
+    assert.deepEqual(
+      output.findings.map((finding) => [finding.file, finding.severity, finding.rule, finding.message]),
+      [
+        [component, 'warning', 'skipped', 'not checked: kind "Component" is neither an action manifest (Action) nor a Backstage template (Template)'],
+        [typo, 'error', 'schema', 'kind "Acton" is not a kind idp reads; did you mean Action? The file is left out of the catalog'],
+        [join(dir.path, 'templates'), 'error', 'not-found', 'no action manifest or Backstage template in this folder (YAML files with kind Action or Template)'],
+      ],
+    )
+  })
+
   it('checks the bundled catalog without paths', () => {
     const result = runCli(['actions', 'validate'], {cwd: dir.path, env: sandboxEnv(dir.path)})
     assert.equal(result.status, 0, result.stderr)

@@ -25,6 +25,7 @@ export type LintRule =
   | 'unanchored-pattern'
   | 'template'
   | 'duplicate'
+  | 'skipped'
 
 /** One problem found by `idp actions validate`, located in the manifest or a template file. */
 export interface LintFinding extends Problem {
@@ -43,10 +44,11 @@ export interface LintResult {
 
 /**
  * Checks every manifest file and reports all findings, in file order, then the action names and
- * command words that two files declare, among them or with the bundled catalog.
+ * command words that two files declare, among them or with the bundled catalog. `pathFindings`,
+ * about the files that were not checked, come first.
  */
-export async function lintManifests(files: string[]): Promise<LintResult> {
-  const findings: LintFinding[] = []
+export async function lintManifests(files: string[], pathFindings: LintFinding[] = []): Promise<LintResult> {
+  const findings: LintFinding[] = [...pathFindings]
   for (const file of files) findings.push(...(await lintManifest(resolve(file))))
   findings.push(...(await duplicateFindings(files.map((file) => resolve(file)))))
   const errors = findings.filter((finding) => finding.severity === 'error').length

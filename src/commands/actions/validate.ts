@@ -22,8 +22,8 @@ export default class ActionsValidate extends IdpCommand {
   async run(): Promise<void> {
     const {argv, flags} = await this.parse(ActionsValidate)
     const [{manifestFilesOf}, {lintManifests}] = await Promise.all([import('../../cli/validate-paths.js'), import('../../actions/lint.js')])
-    const files = await manifestFilesOf(argv as string[], flags.config)
-    const result = await lintManifests(files)
+    const {files, findings} = await manifestFilesOf(argv as string[], flags.config)
+    const result = await lintManifests(files, findings)
     if (result.errors > 0) process.exitCode = 1
 
     if (flags.json) {
