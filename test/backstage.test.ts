@@ -319,9 +319,31 @@ ${PUBLISH}${publishInput}`
 
     it('rejects a file name rendered from a value outside the target folder', async () => {
       dir.write('catalog/skeleton/${{ values.name }}.tf', 'x = 1\n')
+      dir.write('catalog/plain/notes.md', 'Notes\n')
       const loaded = await load(steps(''))
       const error = await rejection(loaded.engine!.renderFiles(context({name: '../../etc/cron', description: '', extra: false})))
       assert.equal(error.code, 'PATH_OUTSIDE_TARGET')
+    })
+
+    it('rejects a missing folder and enum mistakes at load', async () => {
+      dir.write('catalog/skeleton/main.tf', 'x = 1\n')
+      const text = `${HEADER}  parameters:
+    properties:
+      size: {type: string, enum: [small, large], enumNames: [Small], default: medium}
+  steps:
+    - id: fetch
+      action: fetch:template
+      input: {url: ./skeletonn}
+${PUBLISH}`
+      const error = await rejection(load(text))
+      assert.deepEqual(
+        error.problems.map((problem) => [problem.path, problem.message]),
+        [
+          ['spec.parameters.properties.size.enumNames', 'enumNames has 1 label for 2 enum values; give one label per value'],
+          ['spec.parameters.properties.size.default', 'the default "medium" is not one of the enum values: "small", "large"'],
+          ['spec.steps[0].input.url', `fetch:template: the folder ./skeletonn does not exist beside the template (${join(dir.path, 'catalog', 'skeletonn')})`],
+        ],
+      )
     })
 
     it('fails with the file, line and column of an expression that cannot render', async () => {

@@ -340,7 +340,8 @@ function checkSteps(manifest: ActionManifest, source: YamlSource, add: AddProble
   }
 }
 
-function isDirectory(path: string): boolean {
+/** Checks whether a path is an existing folder. */
+export function isDirectory(path: string): boolean {
   try {
     return statSync(path).isDirectory()
   } catch {

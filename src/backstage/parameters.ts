@@ -177,6 +177,14 @@ function checkProperty(schema: Record<string, unknown>, path: Array<string | num
   }
 
   if (schema.const !== undefined && input.enum === undefined) input.enum = [schema.const]
+  if (Array.isArray(input.enum) && Array.isArray(input.enumNames) && input.enumNames.length !== input.enum.length) {
+    add([...path, 'enumNames'], `enumNames has ${input.enumNames.length} ${input.enumNames.length === 1 ? 'label' : 'labels'} for ${input.enum.length} enum values; give one label per value`)
+  }
+
+  if (Array.isArray(input.enum) && input.default !== undefined && input.default !== '' && !input.enum.includes(input.default)) {
+    add([...path, 'default'], `the default ${JSON.stringify(input.default)} is not one of the enum values: ${input.enum.map((value) => JSON.stringify(value)).join(', ')}`)
+  }
+
   // Backstage forms often default a text field to "", meaning "nothing entered": the input is
   // then simply not given, and renders as empty text.
   if (input.default === '') delete input.default

@@ -1,6 +1,6 @@
-import {dirname} from 'node:path'
+import {dirname, resolve} from 'node:path'
 
-import type {ActionManifest, LoadedManifest} from '../actions/manifest.js'
+import {type ActionManifest, isDirectory, type LoadedManifest} from '../actions/manifest.js'
 import {IdpError, type Problem} from '../errors.js'
 import {formatPath, type YamlSource} from '../yaml-source.js'
 import type {PageCondition} from './conditions.js'
@@ -69,7 +69,7 @@ export async function loadBackstageTemplate(source: YamlSource): Promise<LoadedM
   }
 
   const {properties, required, conditions} = checkParameters(spec.parameters, add)
-  const steps = checkSteps(spec.steps, add)
+  const steps = checkSteps(spec.steps, dirname(source.file), add)
   const output = checkOutput(spec.output, add)
   if (problems.length > 0) throw invalid(source, problems)
 
@@ -110,7 +110,7 @@ function invalid(source: YamlSource, problems: Problem[]): IdpError {
   })
 }
 
-function checkSteps(steps: unknown, add: Add): BackstageStep[] {
+function checkSteps(steps: unknown, folder: string, add: Add): BackstageStep[] {
   if (!Array.isArray(steps) || steps.length === 0) {
     add(['spec', 'steps'], `spec.steps must list the steps, the last of them ${PUBLISH_ACTION}`)
     return []
@@ -142,6 +142,8 @@ function checkSteps(steps: unknown, add: Add): BackstageStep[] {
     for (const key of ['url'] as const) {
       if ((action === 'fetch:template' || action === 'fetch:plain') && (typeof input[key] !== 'string' || /^[a-z][a-z0-9+.-]*:/i.test(String(input[key])))) {
         add([...path, 'input', key], `${action} needs url: a folder beside the template, such as ./skeleton; remote addresses are not supported`)
+      } else if ((action === 'fetch:template' || action === 'fetch:plain') && !String(input[key]).includes('${{') && !isDirectory(resolve(folder, String(input[key])))) {
+        add([...path, 'input', key], `${action}: the folder ${String(input[key])} does not exist beside the template (${resolve(folder, String(input[key]))})`)
       }
     }
 
