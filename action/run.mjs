@@ -74,6 +74,7 @@ async function main() {
   } catch (error) {
     if (!(error instanceof StepError)) throw error
     console.log(`::error::${escapeCommandData(redact(error.message, token))}`)
+    if (error.hint) console.log(`Next: ${redact(error.hint, token)}`)
     result = {exitCode: error.exitCode, decision: commandName === 'escalate' ? undefined : 'error', log: [], summary: errorSummary(title, error.exitCode, error.message, error.hint)}
   }
 

@@ -465,7 +465,7 @@ describe('the GitHub Action', () => {
       const run = await runStep({token: ''})
       assert.equal(run.status, 4, run.log)
       assert.equal(run.outputs, 'decision=error\nexit-code=4\n')
-      assert.match(run.log, /^::error::The token input is empty$/m)
+      assert.match(run.log, /^::error::The token input is empty\nNext: Pass a token/m)
       assert.match(run.summary, /^### idp policy verify: error\n\n\*\*Exit code 4\*\*: The token input is empty\n\nNext: Pass a token/)
       assert.deepEqual(server.requests, [])
     })
