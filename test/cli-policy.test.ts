@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import {rmSync} from 'node:fs'
 import {join} from 'node:path'
+import {fileURLToPath} from 'node:url'
 
 import {git, runCli, sandboxEnv} from './support/cli.js'
 import {tempDir, type TempDir} from './support/temp.js'
@@ -377,6 +378,21 @@ describe('idp policy test', () => {
     assert.match(result.stdout, /policies\/approval-policy\.tests\.yaml \(policy .*policies\/approval-policy\.yaml\)/)
     assert.match(result.stdout, /^ {2}✓ production large needs a team lead and finance$/m)
     assert.match(result.stdout, /^18 passed, 0 failed$/m)
+  })
+
+  it('runs a repository folder\'s shared cases', () => {
+    const examples = fileURLToPath(new URL('../examples/infrastructure', import.meta.url))
+    const result = runCli(['policy', 'test', examples], {cwd: cwd(), env})
+    assert.equal(result.status, 0, result.stderr)
+    assert.ok(result.stdout.startsWith(`${join(examples, '.idp', 'approval-policy.tests.yaml')} (policy `), result.stdout)
+    assert.match(result.stdout, /^10 passed, 0 failed$/m)
+
+    dir.write('work/empty/README.md', '')
+    const missing = runCli(['policy', 'test', 'empty', '--json'], {cwd: cwd(), env})
+    assert.equal(missing.status, 2)
+    const {error} = JSON.parse(missing.stdout) as {error: {code: string; message: string}}
+    assert.equal(error.code, 'POLICY_TESTS_NOT_FOUND')
+    assert.equal(error.message, `${join(cwd(), 'empty')} is a folder without .idp/approval-policy.tests.yaml`)
   })
 
   it('shows a failed case as a diff', () => {

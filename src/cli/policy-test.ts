@@ -1,10 +1,10 @@
 import {closest} from 'fastest-levenshtein'
 import {existsSync} from 'node:fs'
-import {resolve} from 'node:path'
+import {join, resolve} from 'node:path'
 
 import {readCatalog} from '../actions/catalog.js'
 import {resolveInputs} from '../actions/inputs.js'
-import {type LoadedManifest, loadManifest} from '../actions/manifest.js'
+import {isDirectory, type LoadedManifest, loadManifest} from '../actions/manifest.js'
 import {prepareRequest} from '../actions/plan.js'
 import type {IdpConfig} from '../config/config.js'
 import {displayPath} from '../display-path.js'
@@ -31,12 +31,28 @@ export interface FileReport {
 }
 
 /**
+ * Returns the case file a path names: the file itself, or for a folder, such as a checkout of
+ * the infrastructure repository, its shared policy's cases (.idp/approval-policy.tests.yaml).
+ */
+function casesFileOf(path: string): string {
+  if (!isDirectory(path)) return path
+  const cases = join(path, defaultCasesPath(SHARED_POLICY_PATH))
+  if (existsSync(cases)) return cases
+  throw new IdpError(`${path} is a folder without ${defaultCasesPath(SHARED_POLICY_PATH)}`, {
+    code: 'POLICY_TESTS_NOT_FOUND',
+    exitCode: ExitCode.usage,
+    details: {path},
+    hint: 'Name the case file itself, such as idp policy test cases/db-create.yaml, or run it in a repository that has the shared policy cases.',
+  })
+}
+
+/**
  * Runs policy test case files and prints each case as passed or failed, with a diff of the
  * expected and actual decision for a failure, and a summary. Sets exit code 1 on any failure.
  */
 export async function runPolicyTests(options: PolicyTestOptions): Promise<void> {
   const cwd = options.cwd ?? process.cwd()
-  const files = options.files.length > 0 ? options.files.map((file) => resolve(cwd, file)) : [defaultCasesFile(options.config, cwd)]
+  const files = options.files.length > 0 ? options.files.map((file) => casesFileOf(resolve(cwd, file))) : [defaultCasesFile(options.config, cwd)]
   if (files[0] === defaultCasesPath(bundledPolicyPath) && options.files.length === 0) {
     process.stderr.write(`No policy is configured and ${SHARED_POLICY_PATH} does not exist here, so the bundled example's cases run.\n`)
   }

@@ -16,7 +16,7 @@ export default class PolicyTest extends IdpCommand {
     {description: 'Run several case files and report as one JSON document.', command: '<%= config.bin %> policy test cases/*.yaml --json'},
   ]
 
-  static override args = {files: Args.string({description: 'Case files to run.', required: false})}
+  static override args = {files: Args.string({description: 'Case files to run, or repository folders, whose .idp/approval-policy.tests.yaml runs.', required: false})}
   // FILES is any number of paths.
   static override strict = false
   static override flags = {
