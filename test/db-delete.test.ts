@@ -135,13 +135,18 @@ describe('idp db delete to a local git repository', () => {
     assert.equal(git(repository, ['diff', '--name-status', 'main', DELETE_BRANCH]), `D\t${ORDERS_FILES[1]}`)
   })
 
-  for (const [name, environment] of [['ordrs-db', 'production'], ['orders-db', 'staging']]) {
+  const MISSING = [
+    {name: 'ordrs-db', environment: 'production', present: ' databases/production has: billing-db, orders-db.'},
+    {name: 'orders-db', environment: 'staging', present: ''},
+  ]
+  for (const {name, environment, present} of MISSING) {
     it(`rejects ${name} in ${environment}: nothing to delete`, () => {
       const result = run(['db', 'delete', '--name', name, '--environment', environment, '--confirm', name, '--yes', '--json'])
       assert.equal(result.status, 2, result.stderr)
       const {error} = JSON.parse(result.stdout) as ErrorOutput
       assert.equal(error.code, 'NOTHING_TO_DELETE')
       assert.equal(error.message, `Nothing to delete: databases/${environment}/${name} does not exist on the base branch of the local git repository ${repository}`)
+      assert.equal(error.hint, `Check the name and the environment; nothing was written.${present}`)
       assert.deepEqual(branches(), ['main'])
     })
   }
@@ -200,6 +205,13 @@ describe('idp db delete on GitHub, and the policy gate', () => {
     assert.deepEqual(pull.requestedTeams, ['team-leads', 'security'])
     assert.deepEqual(Object.keys(server.filesAt('acme', 'infrastructure', BRANCH)).sort(), ['README.md', BILLING_FILE])
     assert.match(pull.body ?? '', /^- `databases\/production\/orders-db\/main\.tf` \(deleted\)$/m)
+  })
+
+  it('lists the databases there for a wrong name', async () => {
+    const result = await as(REQUESTER_TOKEN, ['db', 'delete', '--name', 'ordrs-db', '--environment', 'production', '--confirm', 'ordrs-db', '--yes', '--json'])
+    assert.equal(result.status, 2, result.stderr)
+    assert.equal((JSON.parse(result.stdout) as ErrorOutput).error.hint, 'Check the name and the environment; nothing was written. databases/production has: billing-db, orders-db.')
+    assert.deepEqual(server.pullRequests('acme', 'infrastructure'), [])
   })
 
   it('gate waits for both approvals', async () => {

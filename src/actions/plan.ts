@@ -1,5 +1,5 @@
 import {createHash} from 'node:crypto'
-import {join} from 'node:path'
+import {join, posix} from 'node:path'
 
 import {compareCodeUnits} from '../compare-text.js'
 import {IdpError} from '../errors.js'
@@ -169,7 +169,7 @@ export async function createPlan(options: CreatePlanOptions): Promise<Plan> {
 
   checkNoOverwrite(loaded, files, options.target)
   // After an edit or a retry, the run's own branch may have deleted the files already.
-  if (!existing) checkRemovalsExist(removals, files, options.target)
+  if (!existing) await checkRemovalsExist(removals, files, options.target)
 
   const {title, description} = request
   const plan: Plan = {
@@ -389,15 +389,21 @@ export function removalsOf(loaded: LoadedManifest, context: ExpressionContext): 
   return removals
 }
 
-/** Rejects a deletion of a path that has no file on the base branch: the name is probably wrong. */
-function checkRemovalsExist(removals: string[], files: PlannedFile[], target: DeliveryTarget): void {
+/**
+ * Rejects a deletion of a path that has no file on the base branch: the name is probably wrong.
+ * The hint lists what the folder of the first such path has instead.
+ */
+async function checkRemovalsExist(removals: string[], files: PlannedFile[], target: DeliveryTarget): Promise<void> {
   const missing = removals.filter((removal) => !files.some((file) => file.status === 'deleted' && isRemovedBy(file.path, removal)))
   if (missing.length === 0) return
+  const folder = posix.dirname(missing[0]) === '.' ? '' : posix.dirname(missing[0])
+  const present = (await target.listBaseFolder?.(folder)) ?? []
+  const there = present.length > 0 ? ` ${folder || 'The repository root'} has: ${present.join(', ')}.` : ''
   throw new IdpError(`Nothing to delete: ${missing.join(', ')} ${missing.length === 1 ? 'does' : 'do'} not exist on the base branch of the ${target.description}`, {
     code: 'NOTHING_TO_DELETE',
     exitCode: 2,
     details: {paths: missing},
-    hint: 'Check the name and the environment; nothing was written.',
+    hint: `Check the name and the environment; nothing was written.${there}`,
   })
 }
 

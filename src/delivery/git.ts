@@ -8,7 +8,7 @@ import type {Progress} from '../actions/progress.js'
 import type {RenderedFile} from '../actions/render.js'
 import {IdpError} from '../errors.js'
 import {gitBlobId} from './git-objects.js'
-import {branchConflictError, plannedDeletions, recordedFingerprint, recordsRequest, type ChangeRequest, type DeliveryHooks, type DeliveryResult, type DeliveryTarget, type PlannedFile} from './target.js'
+import {branchConflictError, namesInFolder, plannedDeletions, recordedFingerprint, recordsRequest, type ChangeRequest, type DeliveryHooks, type DeliveryResult, type DeliveryTarget, type PlannedFile} from './target.js'
 
 export interface GitTargetOptions {
   /** The local repository; created with an initial commit on first delivery when missing. */
@@ -53,6 +53,13 @@ export function createGitTarget(options: GitTargetOptions): DeliveryTarget {
       }
 
       return {content: await gitBuffer(path, ['cat-file', 'blob', `${commit}:${filePath}`]), branch, commit}
+    },
+    async listBaseFolder(folder) {
+      if (!(await isRepository(path))) return []
+      const base = await baseBranchOf(options)
+      if (!(await refExists(path, `refs/heads/${base}`))) return []
+      const listing = await git(path, ['ls-tree', '-r', '-z', '--name-only', `refs/heads/${base}`, '--', folder])
+      return namesInFolder(listing.split('\0').filter(Boolean), folder)
     },
     async findExisting(branch, fingerprints) {
       if (!(await isRepository(path)) || !(await refExists(path, `refs/heads/${branch}`))) return undefined

@@ -9,7 +9,7 @@ import type {RenderedFile} from '../actions/render.js'
 import {gitBlobId} from './git-objects.js'
 import {githubError} from './github-errors.js'
 import {readRequestStatus} from './github-status.js'
-import {branchConflictError, plannedDeletions, recordedFingerprint, recordsRequest, type ChangeRequest, type DeliveryHooks, type DeliveryResult, type DeliveryTarget, type PlannedFile} from './target.js'
+import {branchConflictError, namesInFolder, plannedDeletions, recordedFingerprint, recordsRequest, type ChangeRequest, type DeliveryHooks, type DeliveryResult, type DeliveryTarget, type PlannedFile} from './target.js'
 
 export interface GitHubTargetOptions {
   /** `owner/name`. */
@@ -98,6 +98,9 @@ export function createGitHubTarget(options: GitHubTargetOptions): DeliveryTarget
       } catch (error) {
         throw githubError(error, {repository: options.repository, apiUrl: options.apiUrl, step: `Reading ${path} from ${state.branch}`})
       }
+    },
+    async listBaseFolder(folder) {
+      return namesInFolder((await readBase()).entries.keys(), folder)
     },
     async findExisting(branch, fingerprints) {
       try {

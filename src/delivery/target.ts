@@ -16,6 +16,14 @@ export interface PlannedFile extends RenderedFile {
   previous?: Buffer
 }
 
+/** Returns the sorted names of the entries directly in `folder`, from a list of file paths. */
+export function namesInFolder(paths: Iterable<string>, folder: string): string[] {
+  const prefix = folder === '' ? '' : `${folder}/`
+  const names = new Set<string>()
+  for (const path of paths) if (path.startsWith(prefix)) names.add(path.slice(prefix.length).split('/')[0])
+  return [...names].sort()
+}
+
 /** Checks whether a repository path is `removal` itself or inside the folder `removal`. */
 export function isRemovedBy(path: string, removal: string): boolean {
   return path === removal || path.startsWith(`${removal}/`)
@@ -170,6 +178,8 @@ export interface DeliveryTarget {
   login?(): Promise<string>
   /** Reads one file of the base branch, such as the shared approval policy. Only reads. */
   readBaseFile(path: string): Promise<BaseFile | undefined>
+  /** Lists the names of the files and folders in a folder of the base branch, sorted. Only reads. */
+  listBaseFolder?(path: string): Promise<string[]>
   /**
    * Withdraws what a run created: closes its pull request and deletes its branch, but only a
    * branch whose head commit records the run's fingerprint. Returns what it did, in words.
