@@ -4,6 +4,7 @@ import {spawnSync} from 'node:child_process'
 import {existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 
+import {COMPLETE_WORDS_PRELUDE} from './support/bash-completion.js'
 import {TERMINAL_CONTROL, binPath, runCli, sandboxEnv} from './support/cli.js'
 import {tempDir, type TempDir} from './support/temp.js'
 
@@ -151,15 +152,7 @@ describe('shell completion', function () {
     const bash = (script: string, cwd = repo()): string[] => {
       const setup = spawnSync('bash', ['--norc', '--noprofile', '-c', 'printf "$(idp autocomplete script bash)" >> ~/.bashrc'], {cwd, env, encoding: 'utf8'})
       assert.equal(setup.status, 0, setup.stderr)
-      const prelude = [
-        'source ~/.bashrc',
-        'complete_words() {',
-        '  COMP_WORDS=("$@"); COMP_CWORD=$(( $# - 1 )); COMP_LINE="$*"; COMP_POINT=${#COMP_LINE}; COMPREPLY=()',
-        '  _idp_autocomplete',
-        '  local IFS=" "; echo "${COMPREPLY[*]}"',
-        '}',
-      ].join('\n')
-      const result = spawnSync('bash', ['--norc', '--noprofile', '-c', `${prelude}\n${script}`], {cwd, env, encoding: 'utf8', timeout: 60_000})
+      const result = spawnSync('bash', ['--norc', '--noprofile', '-c', `${COMPLETE_WORDS_PRELUDE}\n${script}`], {cwd, env, encoding: 'utf8', timeout: 60_000})
       assert.equal(result.status, 0, result.stderr)
       assert.equal(result.stderr, '')
       return result.stdout.split('\n').slice(0, -1)

@@ -5,6 +5,7 @@ import {createRequire, isBuiltin} from 'node:module'
 import {delimiter, dirname, join, posix} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
+import {COMPLETE_WORDS_PRELUDE} from './support/bash-completion.js'
 import type {CliResult} from './support/cli.js'
 import {tempDir, type TempDir} from './support/temp.js'
 
@@ -283,16 +284,11 @@ describe('npm package', function () {
       assert.equal(setup.status, 0, setup.stderr)
       assert.ok(setup.stdout.includes('printf "$(idp autocomplete script bash)" >> ~/.bashrc; source ~/.bashrc'), setup.stdout)
 
-      // The step the setup prints, then Tab presses simulated as in test/completion.test.ts.
+      // The step the setup prints, then simulated Tab presses.
       const profile = runProcess(bash, ['--norc', '--noprofile', '-c', 'printf "$(idp autocomplete script bash)" >> ~/.bashrc'], {cwd: emptyDir, env: cleanEnv()})
       assert.equal(profile.status, 0, profile.stderr)
       const script = [
-        'source ~/.bashrc',
-        'complete_words() {',
-        '  COMP_WORDS=("$@"); COMP_CWORD=$(( $# - 1 )); COMP_LINE="$*"; COMP_POINT=${#COMP_LINE}; COMPREPLY=()',
-        '  _idp_autocomplete',
-        '  local IFS=" "; echo "${COMPREPLY[*]}"',
-        '}',
+        COMPLETE_WORDS_PRELUDE,
         'complete -p idp',
         "complete_words idp d",
         "complete_words idp db create --size ''",
