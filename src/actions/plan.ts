@@ -398,12 +398,12 @@ async function checkRemovalsExist(removals: string[], files: PlannedFile[], targ
   if (missing.length === 0) return
   const folder = posix.dirname(missing[0]) === '.' ? '' : posix.dirname(missing[0])
   const present = (await target.listBaseFolder?.(folder)) ?? []
-  const there = present.length > 0 ? ` ${folder || 'The repository root'} has: ${present.join(', ')}.` : ''
+  const presentNote = present.length > 0 ? ` ${folder || 'The repository root'} has: ${present.join(', ')}.` : ''
   throw new IdpError(`Nothing to delete: ${missing.join(', ')} ${missing.length === 1 ? 'does' : 'do'} not exist on the base branch of the ${target.description}`, {
     code: 'NOTHING_TO_DELETE',
     exitCode: 2,
     details: {paths: missing},
-    hint: `Check the name and the environment; nothing was written.${there}`,
+    hint: `Check the name and the environment; nothing was written.${presentNote}`,
   })
 }
 

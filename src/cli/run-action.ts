@@ -287,9 +287,9 @@ async function confirmTyped(flags: ActionFlags, terminal: TerminalCapabilities, 
   await typedConfirmation(confirmation.message ?? `Type ${confirmation.expected} to confirm`, confirmation.expected)
 }
 
-function checkConfirmFlag(given: string, expected: string): void {
-  if (given === expected) return
-  throw new IdpError(`--confirm ${JSON.stringify(given)} does not match ${JSON.stringify(expected)}`, {
+function checkConfirmFlag(value: string, expected: string): void {
+  if (value === expected) return
+  throw new IdpError(`--confirm ${JSON.stringify(value)} does not match ${JSON.stringify(expected)}`, {
     code: 'CONFIRMATION_MISMATCH',
     exitCode: ExitCode.usage,
     details: {expected},

@@ -92,7 +92,7 @@ export interface TokenOptions {
   scopes?: string[]
   /**
    * A GitHub App installation token, which acts as the App's bot account (`login` such as
-   * `idp-gate[bot]`): GitHub answers `GET /user` with 403 for it.
+   * `idp-gate[bot]`): GitHub returns 403 for `GET /user` with it.
    */
   installation?: boolean
 }
