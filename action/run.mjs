@@ -59,7 +59,7 @@ const summarySizeAtStart = env.GITHUB_STEP_SUMMARY ? sizeOf(env.GITHUB_STEP_SUMM
 await main()
 
 async function main() {
-  // Masked before anything else, so that the runner hides it in every later log line, whatever fails.
+  // The token is masked first, so that the runner hides it in every later log line.
   const token = env.INPUT_TOKEN ?? ''
   maskSecret(token)
   const commandName = (env.INPUT_COMMAND ?? '').trim()
@@ -79,7 +79,7 @@ async function main() {
   }
 
   writeOutputs(result, token)
-  writeSummary(result, token)
+  writeSummary(result, title, token)
   process.exitCode = result.exitCode
 }
 
@@ -245,7 +245,8 @@ function verifyResult(judgement, exitCode) {
 }
 
 /**
- * Returns the result of an escalation run, with a job summary: idp writes none for it.
+ * Returns the result of an escalation run. idp wrote the job summary itself, with the table of
+ * requirements, so the step adds none.
  * @param {any} report
  * @param {number} exitCode
  * @returns {StepResult}
@@ -254,26 +255,10 @@ function escalateResult(report, exitCode) {
   /** @type {any[]} */
   const checks = report.checks
   const escalated = checks.filter((check) => check.result === 'escalated').length
-  const total = `Escalated ${escalated} of ${checks.length} ${checks.length === 1 ? 'requirement' : 'requirements'} with an SLA.`
   const log = checks.map((check) => `#${check.pullRequest.number} @${check.team} (${check.group}): waited ${formatMinutes(check.waitedMinutes)} of ${check.sla}, ${describeResult(check)}`)
-  log.push(checks.length === 0 ? 'No open idp pull request waits for an approval with an SLA.' : total)
+  log.push(checks.length === 0 ? 'No open idp pull request waits for an approval with an SLA.' : `Escalated ${escalated} of ${checks.length} ${checks.length === 1 ? 'requirement' : 'requirements'} with an SLA.`)
   for (const failure of report.failures) log.push(`Pull request #${failure.pullRequest} was not checked: ${failure.message}`)
-
-  const summary = ['### idp approvals escalate', '']
-  if (checks.length === 0) summary.push('No open idp pull request waits for an approval with an SLA.', '')
-  else {
-    summary.push(total, '', '| Pull request | Approvers | Waited | SLA | Result |', '|---|---|---|---|---|')
-    for (const check of checks) {
-      summary.push(`| #${check.pullRequest.number} | @${escapeMarkdown(check.team)} (${escapeMarkdown(check.group)}) | ${formatMinutes(check.waitedMinutes)} | ${escapeMarkdown(check.sla)} | ${escapeMarkdown(describeResult(check))} |`)
-    }
-
-    summary.push('')
-  }
-
-  for (const failure of report.failures) summary.push(`- Pull request #${failure.pullRequest} was not checked: ${escapeMarkdown(failure.message)}`)
-  for (const warning of report.warnings) summary.push(`- Warning: ${escapeMarkdown(warning)}`)
-  if (report.failures.length + report.warnings.length > 0) summary.push('')
-  return {exitCode, escalated, log, summary: summary.join('\n')}
+  return {exitCode, escalated, log}
 }
 
 /** @param {any} check */
@@ -325,17 +310,18 @@ function writeOutputs(result, token) {
 }
 
 /**
- * Appends the step's own summary, when it has one, to the job summary. A judgement has none,
- * because idp appended it. If idp wrote nothing, as when it stopped early, the step writes an
- * error summary instead.
+ * Appends the step's own summary, when it has one, to the job summary. A judgement or an
+ * escalation report has none, because idp appended it. If idp wrote nothing, as when it stopped
+ * early, the step writes an error summary instead.
  * @param {StepResult} result
+ * @param {string} title
  * @param {string} token
  */
-function writeSummary(result, token) {
+function writeSummary(result, title, token) {
   const path = env.GITHUB_STEP_SUMMARY
   if (!path) return
   if (result.summary === undefined && sizeOf(path) > summarySizeAtStart) return
-  const summary = result.summary ?? errorSummary('idp policy verify', result.exitCode, 'idp wrote no job summary; its log says why', undefined)
+  const summary = result.summary ?? errorSummary(title, result.exitCode, 'idp wrote no job summary; its log says why', undefined)
   appendToFile(path, 'GITHUB_STEP_SUMMARY', 'the job summary', redact(`${summary}\n`, token))
 }
 

@@ -380,16 +380,16 @@ describe('the approval policy on GitHub pull requests', () => {
       assert.equal(server.commentsOf('acme', 'infrastructure', 1).length, 2)
     })
 
-    it('escalates once with a GitHub App installation token, which names its bot in IDP_BOT_LOGIN', async () => {
+    it('escalates with an App token', async () => {
       const APP_TOKEN = 'ghs_appinstallation0123456789'
       server.addToken(APP_TOKEN, {login: 'idp-gate[bot]', installation: true})
       await submit('production', 'small')
       server.setPullRequestCreatedAt('acme', 'infrastructure', 1, new Date(Date.now() - 5 * 3600 * 1000))
       const asApp = (extra: Record<string, string> = {}) => as(APP_TOKEN, ['approvals', 'escalate', '--repository', 'acme/infrastructure', '--json'], extra)
 
-      const refused = await asApp()
-      assert.equal(refused.status, 2, refused.stderr)
-      const {error} = JSON.parse(refused.stdout) as {error: {code: string; hint: string}}
+      const rejected = await asApp()
+      assert.equal(rejected.status, 2, rejected.stderr)
+      const {error} = JSON.parse(rejected.stdout) as {error: {code: string; hint: string}}
       assert.equal(error.code, 'BOT_LOGIN_REQUIRED')
       assert.match(error.hint, /^A GitHub App installation token cannot read GET \/user\. Set IDP_BOT_LOGIN \(the bot-login input of idp's GitHub Action\) /)
       assert.deepEqual(server.commentsOf('acme', 'infrastructure', 1), [])
@@ -402,7 +402,7 @@ describe('the approval policy on GitHub pull requests', () => {
       }
 
       assert.deepEqual(server.commentsOf('acme', 'infrastructure', 1).map((comment) => comment.user), ['idp-gate[bot]'])
-      assert.doesNotMatch(refused.stdout + refused.stderr, /ghs_/)
+      assert.doesNotMatch(rejected.stdout + rejected.stderr, /ghs_/)
       server.assertNoViolations()
     })
 
@@ -423,10 +423,13 @@ describe('the approval policy on GitHub pull requests', () => {
       assert.equal(fresh.status, 0, fresh.stderr)
       assert.match(fresh.stdout, /^#1 @finance \(finance\): waited 0m of 1d, within the SLA$/m)
 
-      const later = await escalate(['--dry-run', '--now', new Date(Date.now() + 5 * 3600 * 1000).toISOString()])
+      const summary = sandbox.dir.write('summary.md', '')
+      const later = await as(CI_TOKEN, ['approvals', 'escalate', '--repository', 'acme/infrastructure', '--dry-run', '--now', new Date(Date.now() + 5 * 3600 * 1000).toISOString()], {GITHUB_STEP_SUMMARY: summary})
       assert.equal(later.status, 0, later.stderr)
       assert.match(later.stdout, /^#1 @team-leads \(team-leads\): waited 5h of 4h, would escalate to @team-leads$/m)
       assert.equal(server.commentsOf('acme', 'infrastructure', 1).length, 0)
+      assert.match(readFileSync(summary, 'utf8'), /^Dry run: would escalate 1 of 2 requirements with an SLA\.$/m)
+      assert.match(readFileSync(summary, 'utf8'), /^\| #1 \| @team-leads \(team-leads\) \| 5h \| 4h \| would escalate to @team-leads \|$/m)
     })
   })
 

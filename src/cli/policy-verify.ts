@@ -173,7 +173,7 @@ function shorten(text: string, length: number): string {
   return text.length <= length ? text : `${text.slice(0, length - 1)}…`
 }
 
-function escapeMarkdown(text: string): string {
+export function escapeMarkdown(text: string): string {
   return printable(text).replaceAll(/[<>|\\`*_[\]#]/g, (character) => `\\${character}`)
 }
 

@@ -9,6 +9,7 @@ export default class ApprovalsEscalate extends IdpCommand {
   static override description = [
     'For every open pull request that idp opened, evaluates the policy from the base branch and counts the approvals as `idp policy verify` does. A requirement with an `sla` that is still unmet after that time since the pull request opened is escalated once: review is requested from its `escalateTo` group (or its own team again), the label idp:escalated is added, and a comment says why. Groups with a Slack webhook in the policy are notified.',
     'A hidden marker in the comment records the escalation, so running the command again does nothing more for that requirement.',
+    'In GitHub Actions (GITHUB_STEP_SUMMARY set), a table of the requirements is appended to the job summary.',
   ].join('\n\n')
 
   static override examples = [
@@ -31,7 +32,7 @@ export default class ApprovalsEscalate extends IdpCommand {
       throw new IdpError(`--now ${JSON.stringify(flags.now)} is not a time`, {code: 'USAGE_INVALID', exitCode: ExitCode.usage, hint: 'Use ISO 8601, such as 2026-12-04T09:00:00Z.'})
     }
 
-    const [{loadConfig}, {createGateContext}, {escalatePullRequests}, {notifyEscalation}, {formatEscalations}, {TerminalProgress}, {githubError}] = await Promise.all([
+    const [{loadConfig}, {createGateContext}, {escalatePullRequests}, {notifyEscalation}, {formatEscalations, writeEscalationSummary}, {TerminalProgress}, {githubError}] = await Promise.all([
       import('../../config/config.js'),
       import('../../cli/gate-context.js'),
       import('../../gate/escalate.js'),
@@ -56,6 +57,8 @@ export default class ApprovalsEscalate extends IdpCommand {
       throw githubError(error, {repository: context.repository, apiUrl: context.apiUrl, step: 'Escalating pull requests'})
     })
 
+    const summaryProblem = writeEscalationSummary({checks, failures, warnings}, flags['dry-run'], env)
+    if (summaryProblem) warnings.push(summaryProblem)
     for (const warning of warnings) progress.warn(warning)
     for (const failure of failures) progress.warn(`Pull request #${failure.pullRequest} was not checked: ${failure.message}`)
     if (flags.json) this.printJson({repository: context.repository, now: now.toISOString(), dryRun: flags['dry-run'], checks, failures, warnings})
